@@ -1,0 +1,32 @@
+#pragma once
+// The compiled form of one node. `OpDef::lower` builds a Kernel once, at
+// compile time (oneDNN primitives included); the runtime calls run() every
+// step with the node's input and output buffers.
+
+#include <cstddef>
+#include <span>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+namespace flowgrad::ops {
+
+struct KernelArgs {
+  std::span<const std::byte* const> inputs;
+  std::span<std::byte* const> outputs;
+  int threads = 1;              // this node's share of the thread budget
+  dnnl::stream* stream = nullptr;
+
+  template <class T> const T* in(size_t i) const { return reinterpret_cast<const T*>(inputs[i]); }
+  template <class T> T* out(size_t i) const { return reinterpret_cast<T*>(outputs[i]); }
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  virtual void run(const KernelArgs& args) = 0;
+  // Rough work in flops (or element touches); the scheduler uses it to give
+  // big nodes the whole thread budget and small ones a single thread.
+  virtual double cost() const = 0;
+};
+
+}  // namespace flowgrad::ops

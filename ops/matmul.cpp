@@ -1,0 +1,126 @@
+#include "ops/matmul.h"
+
+#include "ops/dnnl_util.h"
+#include "ops/shape_util.h"
+
+namespace flowgrad::ops {
+namespace {
+
+// Logical geometry of one matmul node.
+struct Geometry {
+  Shape batch;               // broadcast batch dims of C
+  Shape batch_a, batch_b;    // batch dims of A and B, left-padded with 1 to batch.size()
+  int64_t m = 0, k = 0, n = 0;
+};
+
+Geometry geometry(const Shape& a, const Shape& b, const MatmulAttrs& at) {
+  Geometry g;
+  size_t ra = a.size(), rb = b.size();
+  g.m = at.transpose_a ? a[ra - 1] : a[ra - 2];
+  g.k = at.transpose_a ? a[ra - 2] : a[ra - 1];
+  g.n = at.transpose_b ? b[rb - 2] : b[rb - 1];
+  Shape ba(a.begin(), a.end() - 2), bb(b.begin(), b.end() - 2);
+  g.batch = *broadcast_shapes(ba, bb);
+  g.batch_a = Shape(g.batch.size() - ba.size(), 1);
+  g.batch_a.insert(g.batch_a.end(), ba.begin(), ba.end());
+  g.batch_b = Shape(g.batch.size() - bb.size(), 1);
+  g.batch_b.insert(g.batch_b.end(), bb.begin(), bb.end());
+  return g;
+}
+
+std::vector<TensorType> infer(const InferContext& ctx) {
+  const auto& at = ctx.attrs_as<MatmulAttrs>();
+  const TensorType &a = ctx.in(0), &b = ctx.in(1);
+  if (a.dtype != DType::f32 || b.dtype != DType::f32) ctx.fail("expected f32 inputs");
+  if (a.rank() < 2 || b.rank() < 2) ctx.fail("expected inputs of rank >= 2");
+  int64_t ka = at.transpose_a ? a.shape[a.rank() - 2] : a.shape[a.rank() - 1];
+  int64_t kb = at.transpose_b ? b.shape[b.rank() - 1] : b.shape[b.rank() - 2];
+  if (ka != kb) {
+    ctx.fail("expected the contracted dimensions to match, got K = " + std::to_string(ka) + " for a and " +
+             std::to_string(kb) + " for b");
+  }
+  Shape ba(a.shape.begin(), a.shape.end() - 2), bb(b.shape.begin(), b.shape.end() - 2);
+  if (!broadcast_shapes(ba, bb)) {
+    ctx.fail("expected broadcastable batch dimensions, got " + graph::shape_str(ba) + " and " + graph::shape_str(bb));
+  }
+  Geometry g = geometry(a.shape, b.shape, at);
+  Shape c = g.batch;
+  c.push_back(g.m);
+  c.push_back(g.n);
+  return {{DType::f32, c}};
+}
+
+// Descriptor for an operand of logical dims [batch..., rows, cols], stored
+// either as such or transposed (as [batch..., cols, rows]).
+dnnl::memory::desc operand_md(const Shape& batch, int64_t rows, int64_t cols, bool transposed) {
+  Shape stored = batch;
+  stored.push_back(transposed ? cols : rows);
+  stored.push_back(transposed ? rows : cols);
+  auto st = graph::contiguous_strides(stored);
+  Shape logical = batch;
+  logical.push_back(rows);
+  logical.push_back(cols);
+  if (transposed) std::swap(st[st.size() - 1], st[st.size() - 2]);
+  return strided_md(logical, DType::f32, st);
+}
+
+std::unique_ptr<Kernel> lower(const LowerContext& ctx) {
+  const auto& at = ctx.attrs<MatmulAttrs>();
+  Geometry g = geometry(ctx.inputs[0].shape, ctx.inputs[1].shape, at);
+  auto src = operand_md(g.batch_a, g.m, g.k, at.transpose_a);
+  auto wei = operand_md(g.batch_b, g.k, g.n, at.transpose_b);
+  Shape c = g.batch;
+  c.push_back(g.m);
+  c.push_back(g.n);
+  auto dst = plain_md(c, DType::f32);
+  dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, wei, dst), scratchpad_attr(), ctx.engine);
+  double cost = 2.0 * static_cast<double>(graph::numel(g.batch) * g.m * g.n * g.k);
+  return std::make_unique<DnnlKernel>(make_primitive<dnnl::matmul>(pd), pd.scratchpad_desc(),
+                                      std::vector<DnnlKernel::Arg>{{DNNL_ARG_SRC, src, 0, -1},
+                                                                   {DNNL_ARG_WEIGHTS, wei, 1, -1},
+                                                                   {DNNL_ARG_DST, dst, -1, 0}},
+                                      cost);
+}
+
+void reference(const graph::Node& node, std::span<const Tensor> in, std::span<Tensor> out) {
+  const auto& at = node.attrs_as<MatmulAttrs>();
+  Geometry g = geometry(in[0].shape(), in[1].shape(), at);
+  const float *a = in[0].data<float>(), *b = in[1].data<float>();
+  float* c = out[0].data<float>();
+  auto sa = broadcast_strides(g.batch_a, g.batch), sb = broadcast_strides(g.batch_b, g.batch);
+  int64_t batches = graph::numel(g.batch);
+  for (int64_t bi = 0; bi < batches; ++bi) {
+    const float* A = a + strided_offset(bi, g.batch, sa) * g.m * g.k;
+    const float* B = b + strided_offset(bi, g.batch, sb) * g.k * g.n;
+    float* C = c + bi * g.m * g.n;
+    for (int64_t i = 0; i < g.m; ++i) {
+      for (int64_t j = 0; j < g.n; ++j) {
+        double acc = 0;
+        for (int64_t p = 0; p < g.k; ++p) {
+          float x = at.transpose_a ? A[p * g.m + i] : A[i * g.k + p];
+          float y = at.transpose_b ? B[j * g.k + p] : B[p * g.n + j];
+          acc += static_cast<double>(x) * y;
+        }
+        C[i * g.n + j] = static_cast<float>(acc);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+FLOWGRAD_REGISTER_OP({
+    .name = "matmul",
+    .num_inputs = 2,
+    .fusion = FusionClass::out_fusable,
+    .make_attrs = attrs_factory<MatmulAttrs>(),
+    .infer = infer,
+    .lower = lower,
+    .reference = reference,
+});
+
+Expr matmul(Expr a, Expr b, MatmulAttrs attrs, const Loc& loc) {
+  return a.emitter().emit1("matmul", attrs, {a, b}, loc);
+}
+
+}  // namespace flowgrad::ops

@@ -1,0 +1,139 @@
+#pragma once
+// The op registry. An op is registered once, from its own .cpp, with
+// everything every layer needs to know about it:
+//
+//   FLOWGRAD_REGISTER_OP({
+//       .name = "matmul", .num_inputs = 2, .fusion = FusionClass::out_fusable,
+//       .make_attrs = attrs_factory<MatmulAttrs>(),
+//       .infer = infer_matmul, .lower = lower_matmul, .reference = reference_matmul,
+//       .grad = grad_matmul,
+//   });
+//
+// No layer switches on op names: they look ops up here.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+#include "graph/tensor.h"
+#include "ops/kernel.h"
+
+namespace flowgrad::ops {
+
+using graph::DType;
+using graph::Shape;
+using graph::Tensor;
+using graph::TensorType;
+
+// How an op may be fused (TVM's classes).
+enum class FusionClass { elementwise, broadcast, injective, reduce, out_fusable, opaque };
+const char* fusion_class_name(FusionClass c);
+
+// Ops whose output the runtime binds to storage instead of computing it.
+enum class Source { none, input, variable, constant };
+
+struct InferContext {
+  const std::string& op;
+  const std::string& node_name;
+  const graph::AttrsBase& attrs;
+  std::span<const TensorType> inputs;
+  const SourceLoc& loc;
+
+  template <class T> const T& attrs_as() const {
+    return dynamic_cast<const graph::Attrs<T>&>(attrs).value;
+  }
+  const TensorType& in(size_t i) const { return inputs[i]; }
+  // Throws ShapeError: "<node path> (<op>) with inputs f32[2, 3], f32[4, 5]: <what> (at file:line)".
+  [[noreturn]] void fail(const std::string& what) const;
+};
+
+struct LowerContext {
+  const graph::Node& node;
+  std::span<const TensorType> inputs;
+  std::span<const TensorType> outputs;
+  const dnnl::engine& engine;
+
+  template <class T> const T& attrs() const { return node.attrs_as<T>(); }
+};
+
+class Emitter;
+struct GradContext;
+
+// A symbolic tensor: a value of a graph under construction.
+class Expr {
+ public:
+  Expr() = default;
+  Expr(Emitter* em, graph::ValueId id) : em_(em), id_(id) {}
+
+  graph::ValueId id() const { return id_; }
+  Emitter& emitter() const;
+  const TensorType& type() const;
+  const Shape& shape() const { return type().shape; }
+  DType dtype() const { return type().dtype; }
+  int64_t rank() const { return type().rank(); }
+  int64_t dim(int64_t axis) const;  // negative axes count from the end
+  const graph::Node& producer() const;
+  bool valid() const { return em_ != nullptr; }
+
+ private:
+  Emitter* em_ = nullptr;
+  graph::ValueId id_ = graph::kNone;
+};
+
+
+using InferFn = std::function<std::vector<TensorType>(const InferContext&)>;
+using LowerFn = std::function<std::unique_ptr<Kernel>(const LowerContext&)>;
+// Plain loops, the test oracle. Outputs arrive allocated with inferred types.
+using ReferenceFn = std::function<void(const graph::Node&, std::span<const Tensor> inputs, std::span<Tensor> outputs)>;
+// Returns one gradient per input (nullopt: no gradient flows there).
+using GradFn = std::function<std::vector<std::optional<Expr>>(GradContext&)>;
+// Fills a variable's storage at first use.
+using InitFn = std::function<void(const graph::Node&, Tensor&)>;
+
+struct OpDef {
+  std::string name;
+  int num_inputs = 0;  // kVariadic: any number >= 1
+  int num_outputs = 1;
+  FusionClass fusion = FusionClass::opaque;
+  Source source = Source::none;
+  std::function<std::unique_ptr<graph::AttrsBase>()> make_attrs;
+  InferFn infer;
+  LowerFn lower;
+  ReferenceFn reference;
+  GradFn grad;
+  bool not_differentiable = false;  // an explicit declaration, never an omission
+  InitFn initialize;                // Source::variable only
+};
+
+inline constexpr int kVariadic = -1;
+
+template <class T>
+std::function<std::unique_ptr<graph::AttrsBase>()> attrs_factory() {
+  return [] { return std::make_unique<graph::Attrs<T>>(); };
+}
+
+// Registers `def`; aborts on a duplicate name or a missing infer/reference.
+const OpDef& register_op(OpDef def);
+// Throws ValueError naming the op if it is not registered.
+const OpDef& get_op(std::string_view name);
+const OpDef* find_op(std::string_view name);
+std::vector<const OpDef*> all_ops();  // sorted by name
+
+// Re-runs each node's inference and checks it against the recorded types
+// (after graph::verify_structure). Throws flowgrad::Error naming the node.
+void verify(const graph::Graph& g);
+
+// Output types of `node` given (possibly new) input types.
+std::vector<TensorType> infer_node(const graph::Node& node, std::span<const TensorType> inputs);
+
+}  // namespace flowgrad::ops
+
+#define FLOWGRAD_CONCAT_INNER(a, b) a##b
+#define FLOWGRAD_CONCAT(a, b) FLOWGRAD_CONCAT_INNER(a, b)
+#define FLOWGRAD_REGISTER_OP(...)                                                 \
+  [[maybe_unused]] static const ::flowgrad::ops::OpDef& FLOWGRAD_CONCAT(          \
+      flowgrad_registered_op_, __LINE__) = ::flowgrad::ops::register_op(::flowgrad::ops::OpDef __VA_ARGS__)

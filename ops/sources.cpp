@@ -1,0 +1,118 @@
+#include "ops/sources.h"
+
+#include <cstring>
+
+#include "ops/random.h"
+
+namespace flowgrad::ops {
+namespace {
+
+void check_shape(const InferContext& ctx, const Shape& s) {
+  for (int64_t d : s) {
+    if (d < 0) ctx.fail("expected non-negative dimensions, got shape " + graph::shape_str(s));
+  }
+}
+
+template <class T> void fill_fn(Tensor& t, auto&& f) {
+  T* p = t.data<T>();
+  for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(f(i));
+}
+
+void initialize_variable(const graph::Node& node, Tensor& t) {
+  const auto& a = node.attrs_as<VariableAttrs>();
+  uint64_t key = random_key(static_cast<uint64_t>(a.seed), hash_name(node.name));
+  double scale = a.scale;
+  if (a.init == "xavier_uniform") {
+    int64_t r = static_cast<int64_t>(a.shape.size());
+    int64_t fan_out = r >= 1 ? a.shape[0] : 1, fan_in = r >= 2 ? a.shape[1] : 1;
+    scale = std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
+  }
+  auto gen = [&](int64_t i) -> double {
+    if (a.init == "zeros") return 0.0;
+    if (a.init == "ones") return 1.0;
+    if (a.init == "normal") return scale * normal01(key, static_cast<uint64_t>(i));
+    return scale * (2.0 * uniform01(key, static_cast<uint64_t>(i)) - 1.0);  // uniform, xavier_uniform
+  };
+  switch (t.dtype()) {
+    case DType::f32: fill_fn<float>(t, gen); break;
+    case DType::i32: fill_fn<int32_t>(t, gen); break;
+    case DType::i64: fill_fn<int64_t>(t, gen); break;
+    case DType::boolean: fill_fn<bool>(t, gen); break;
+  }
+}
+
+// Sources are bound by the runtime, so the reference just materializes what
+// the runtime would bind (inputs: nothing to compute).
+void reference_constant(const graph::Node& n, std::span<const Tensor>, std::span<Tensor> out) {
+  const Tensor& v = n.attrs_as<ConstantAttrs>().value;
+  if (v.nbytes()) std::memcpy(out[0].raw(), v.raw(), v.nbytes());
+}
+
+const std::string kInits[] = {"zeros", "ones", "normal", "uniform", "xavier_uniform"};
+
+}  // namespace
+
+FLOWGRAD_REGISTER_OP({
+    .name = "input",
+    .num_inputs = 0,
+    .fusion = FusionClass::opaque,
+    .source = Source::input,
+    .make_attrs = attrs_factory<InputAttrs>(),
+    .infer = [](const InferContext& ctx) -> std::vector<TensorType> {
+      const auto& a = ctx.attrs_as<InputAttrs>();
+      check_shape(ctx, a.shape);
+      return {{a.dtype, a.shape}};
+    },
+    .reference = [](const graph::Node&, std::span<const Tensor>, std::span<Tensor>) {},
+    .not_differentiable = true,  // a gradient *to* an input is returned by grad(), not propagated through it
+});
+
+FLOWGRAD_REGISTER_OP({
+    .name = "constant",
+    .num_inputs = 0,
+    .fusion = FusionClass::opaque,
+    .source = Source::constant,
+    .make_attrs = attrs_factory<ConstantAttrs>(),
+    .infer = [](const InferContext& ctx) -> std::vector<TensorType> {
+      return {ctx.attrs_as<ConstantAttrs>().value.type()};
+    },
+    .reference = reference_constant,
+    .not_differentiable = true,
+});
+
+FLOWGRAD_REGISTER_OP({
+    .name = "variable",
+    .num_inputs = 0,
+    .fusion = FusionClass::opaque,
+    .source = Source::variable,
+    .make_attrs = attrs_factory<VariableAttrs>(),
+    .infer = [](const InferContext& ctx) -> std::vector<TensorType> {
+      const auto& a = ctx.attrs_as<VariableAttrs>();
+      check_shape(ctx, a.shape);
+      if (std::find(std::begin(kInits), std::end(kInits), a.init) == std::end(kInits)) {
+        ctx.fail("expected init zeros|ones|normal|uniform|xavier_uniform, got '" + a.init + "'");
+      }
+      return {{a.dtype, a.shape}};
+    },
+    .reference = [](const graph::Node& n, std::span<const Tensor>, std::span<Tensor> out) {
+      initialize_variable(n, out[0]);
+    },
+    .not_differentiable = true,
+    .initialize = initialize_variable,
+});
+
+Expr input(Emitter& em, std::string_view name, TensorType type, const Loc& loc) {
+  return em.emit1("input", InputAttrs{type.shape, type.dtype}, {}, loc, name);
+}
+
+Expr constant(Emitter& em, Tensor value, const Loc& loc, std::string_view name) {
+  return em.emit1("constant", ConstantAttrs{std::move(value)}, {}, loc, name);
+}
+
+Expr scalar(Emitter& em, float value, const Loc& loc) { return constant(em, Tensor::scalar(value), loc); }
+
+Expr variable(Emitter& em, std::string_view name, VariableAttrs attrs, const Loc& loc) {
+  return em.emit1("variable", std::move(attrs), {}, loc, name);
+}
+
+}  // namespace flowgrad::ops

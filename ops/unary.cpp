@@ -1,0 +1,99 @@
+#include "ops/unary.h"
+
+#include <cmath>
+
+#include "ops/dnnl_util.h"
+
+namespace flowgrad::ops {
+namespace {
+
+std::vector<TensorType> infer_f32_same(const InferContext& ctx) {
+  if (ctx.in(0).dtype != DType::f32) ctx.fail(std::string("expected f32, got ") + graph::dtype_name(ctx.in(0).dtype));
+  return {ctx.in(0)};
+}
+
+std::vector<TensorType> infer_gelu(const InferContext& ctx) {
+  const auto& a = ctx.attrs_as<GeluAttrs>();
+  if (a.approximate != "none" && a.approximate != "tanh") {
+    ctx.fail("expected approximate \"none\" or \"tanh\", got \"" + a.approximate + "\"");
+  }
+  return infer_f32_same(ctx);
+}
+
+std::unique_ptr<Kernel> eltwise_kernel(const LowerContext& ctx, dnnl::algorithm alg) {
+  auto md = plain_md(ctx.inputs[0]);
+  dnnl::eltwise_forward::primitive_desc pd(
+      dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training, alg, md, 0.f, 0.f), scratchpad_attr(),
+      ctx.engine);
+  return std::make_unique<DnnlKernel>(make_primitive<dnnl::eltwise_forward>(pd), pd.scratchpad_desc(),
+                                      std::vector<DnnlKernel::Arg>{{DNNL_ARG_SRC, md, 0, -1}, {DNNL_ARG_DST, md, -1, 0}},
+                                      static_cast<double>(ctx.inputs[0].numel()));
+}
+
+template <class F>
+ReferenceFn map_reference(F f) {
+  return [=](const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
+    const float* x = in[0].data<float>();
+    float* y = out[0].data<float>();
+    for (int64_t i = 0; i < in[0].numel(); ++i) y[i] = static_cast<float>(f(n, static_cast<double>(x[i])));
+  };
+}
+
+template <class F>
+OpDef unary_def(std::string name, dnnl::algorithm alg, F f) {
+  return OpDef{
+      .name = std::move(name),
+      .num_inputs = 1,
+      .fusion = FusionClass::elementwise,
+      .make_attrs = attrs_factory<graph::NoAttrs>(),
+      .infer = infer_f32_same,
+      .lower = [alg](const LowerContext& ctx) { return eltwise_kernel(ctx, alg); },
+      .reference = map_reference(f),
+  };
+}
+
+double gelu_ref(const graph::Node& n, double x) {
+  if (n.attrs_as<GeluAttrs>().approximate == "tanh") {
+    return 0.5 * x * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
+  }
+  return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+}
+
+using dnnl::algorithm;
+[[maybe_unused]] const OpDef& relu_def =
+    register_op(unary_def("relu", algorithm::eltwise_relu, [](const graph::Node&, double x) { return x > 0 ? x : 0.0; }));
+[[maybe_unused]] const OpDef& tanh_def =
+    register_op(unary_def("tanh", algorithm::eltwise_tanh, [](const graph::Node&, double x) { return std::tanh(x); }));
+[[maybe_unused]] const OpDef& sigmoid_def = register_op(
+    unary_def("sigmoid", algorithm::eltwise_logistic, [](const graph::Node&, double x) { return 1.0 / (1.0 + std::exp(-x)); }));
+[[maybe_unused]] const OpDef& exp_def =
+    register_op(unary_def("exp", algorithm::eltwise_exp, [](const graph::Node&, double x) { return std::exp(x); }));
+[[maybe_unused]] const OpDef& log_def =
+    register_op(unary_def("log", algorithm::eltwise_log, [](const graph::Node&, double x) { return std::log(x); }));
+
+OpDef gelu_op() {
+  OpDef d = unary_def("gelu", algorithm::eltwise_gelu_erf, gelu_ref);
+  d.make_attrs = attrs_factory<GeluAttrs>();
+  d.infer = infer_gelu;
+  d.lower = [](const LowerContext& ctx) {
+    bool tanh_form = ctx.attrs<GeluAttrs>().approximate == "tanh";
+    return eltwise_kernel(ctx, tanh_form ? algorithm::eltwise_gelu_tanh : algorithm::eltwise_gelu_erf);
+  };
+  return d;
+}
+[[maybe_unused]] const OpDef& gelu_def = register_op(gelu_op());
+
+Expr emit_unary(std::string_view op, Expr x, const Loc& loc) {
+  return x.emitter().emit1(op, graph::NoAttrs{}, {x}, loc);
+}
+
+}  // namespace
+
+Expr relu(Expr x, const Loc& loc) { return emit_unary("relu", x, loc); }
+Expr tanh(Expr x, const Loc& loc) { return emit_unary("tanh", x, loc); }
+Expr sigmoid(Expr x, const Loc& loc) { return emit_unary("sigmoid", x, loc); }
+Expr exp(Expr x, const Loc& loc) { return emit_unary("exp", x, loc); }
+Expr log(Expr x, const Loc& loc) { return emit_unary("log", x, loc); }
+Expr gelu(Expr x, GeluAttrs attrs, const Loc& loc) { return x.emitter().emit1("gelu", std::move(attrs), {x}, loc); }
+
+}  // namespace flowgrad::ops

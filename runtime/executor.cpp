@@ -1,0 +1,53 @@
+#include "runtime/executor.h"
+
+#include "ops/dnnl_util.h"
+
+namespace flowgrad::runtime {
+namespace {
+
+dnnl::stream& this_thread_stream() {
+  thread_local dnnl::stream stream(ops::cpu_engine());
+  return stream;
+}
+
+}  // namespace
+
+Executor::Executor(std::span<Step> steps, int threads)
+    : steps_(steps), threads_(threads), tokens_(threads), arena_(threads), start_(flow_) {
+  using tbb::flow::continue_msg;
+  using tbb::flow::continue_node;
+  nodes_.reserve(steps.size());
+  for (size_t i = 0; i < steps.size(); ++i) {
+    nodes_.push_back(std::make_unique<continue_node<continue_msg>>(flow_, [this, i](const continue_msg&) {
+      Step& s = steps_[i];
+      tokens_.acquire(s.threads);
+      run_step(s, s.threads);
+      tokens_.release(s.threads);
+    }));
+  }
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].preds.empty()) tbb::flow::make_edge(start_, *nodes_[i]);
+    for (uint32_t p : steps[i].preds) tbb::flow::make_edge(*nodes_[p], *nodes_[i]);
+  }
+}
+
+Executor::~Executor() { flow_.wait_for_all(); }
+
+void Executor::run_step(Step& s, int threads) {
+  set_openmp_threads_for_this_thread(threads);
+  ops::KernelArgs args{s.inputs, s.outputs, threads, &this_thread_stream()};
+  s.kernel->run(args);
+}
+
+void Executor::run(ExecMode mode) {
+  if (mode == ExecMode::serial) {
+    for (Step& s : steps_) run_step(s, s.big ? threads_ : 1);
+    return;
+  }
+  arena_.execute([&] {
+    start_.try_put(tbb::flow::continue_msg());
+    flow_.wait_for_all();
+  });
+}
+
+}  // namespace flowgrad::runtime

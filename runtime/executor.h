@@ -1,0 +1,53 @@
+#pragma once
+// Executes a plan's steps: serially in schedule order, or on a oneTBB flow
+// graph (one continue_node per step, edges from data dependencies) inside an
+// arena of the thread budget. Each step holds `threads` ThreadTokens while it
+// runs and sets its OpenMP team to that size, so concurrently running oneDNN
+// primitives and TBB loops never use more cores than the budget.
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <tbb/flow_graph.h>
+#include <tbb/task_arena.h>
+
+#include "graph/graph.h"
+#include "ops/kernel.h"
+#include "runtime/threads.h"
+
+namespace flowgrad::runtime {
+
+struct Step {
+  graph::NodeId node = graph::kNone;
+  std::string name;
+  std::unique_ptr<ops::Kernel> kernel;
+  std::vector<const std::byte*> inputs;
+  std::vector<std::byte*> outputs;
+  std::vector<uint32_t> preds;  // steps that must finish first
+  int threads = 1;              // share of the budget when run in parallel
+  bool big = false;             // gets the whole budget when run serially
+};
+
+enum class ExecMode { parallel, serial };
+
+class Executor {
+ public:
+  Executor(std::span<Step> steps, int threads);
+  ~Executor();
+  void run(ExecMode mode);
+
+ private:
+  void run_step(Step& s, int threads);
+
+  std::span<Step> steps_;
+  int threads_;
+  ThreadTokens tokens_;
+  tbb::task_arena arena_;
+  tbb::flow::graph flow_;
+  tbb::flow::broadcast_node<tbb::flow::continue_msg> start_;
+  std::vector<std::unique_ptr<tbb::flow::continue_node<tbb::flow::continue_msg>>> nodes_;
+};
+
+}  // namespace flowgrad::runtime

@@ -1,0 +1,53 @@
+#pragma once
+// Session: runs a graph. Plans are compiled on first use and cached by
+// (fed input names and types, fetched values); feeding another shape compiles
+// another plan. Variables live in a Workspace that outlives runs.
+//
+//   runtime::Session sess(g);
+//   auto out = sess.run({{"x", x}}, {y.id()});
+
+#include <map>
+#include <memory>
+#include <source_location>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/plan.h"
+
+namespace flowgrad::runtime {
+
+struct SessionOptions {
+  int threads = 0;                    // 0: the process budget
+  ExecMode mode = ExecMode::parallel;
+};
+
+using Feeds = std::vector<std::pair<std::string, graph::Tensor>>;
+
+class Session {
+ public:
+  explicit Session(const graph::Graph& g, SessionOptions options = {});
+  Session(const graph::Graph& g, Workspace& workspace, SessionOptions options = {});
+
+  // Feeds by input node name (its full scope path). Throws ValueError for an
+  // unknown name or a missing/mistyped feed, naming the input, the types and
+  // the caller's file:line.
+  std::vector<graph::Tensor> run(const Feeds& feeds, const std::vector<graph::ValueId>& fetches,
+                                 const std::source_location& loc = std::source_location::current());
+
+  Workspace& workspace() { return *workspace_; }
+  const graph::Graph& graph() const { return graph_; }
+  size_t num_plans() const { return plans_.size(); }
+  // The plan the last run used.
+  const Plan* last_plan() const { return last_; }
+
+ private:
+  graph::Graph graph_;
+  SessionOptions options_;
+  std::unique_ptr<Workspace> owned_;
+  Workspace* workspace_;
+  std::map<std::string, std::unique_ptr<Plan>> plans_;
+  Plan* last_ = nullptr;
+};
+
+}  // namespace flowgrad::runtime

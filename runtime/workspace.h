@@ -1,0 +1,33 @@
+#pragma once
+// Workspace: the storage of variables (parameters) and, later, optimizer
+// state, by name. It outlives Session::run calls and plans; plans bind
+// variable nodes to these tensors directly (no copies).
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+#include "graph/tensor.h"
+
+namespace flowgrad::runtime {
+
+class Workspace {
+ public:
+  bool contains(const std::string& name) const { return vars_.contains(name); }
+  // Throws ValueError naming the variable if absent.
+  const graph::Tensor& get(const std::string& name) const;
+  graph::Tensor& get(const std::string& name);
+  // Replaces the contents of an existing variable (same type) or adds one.
+  void set(const std::string& name, const graph::Tensor& value);
+  std::vector<std::string> names() const;
+
+  // Storage for a variable node: created and initialized by the op's init
+  // rule on first use; checked against the node's type afterwards.
+  graph::Tensor& bind(const graph::Node& variable_node, const graph::TensorType& type);
+
+ private:
+  std::map<std::string, graph::Tensor> vars_;
+};
+
+}  // namespace flowgrad::runtime
