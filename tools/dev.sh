@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# One entry point for setting up, building and running flowgrad on Debian 12.
+#
+#   bash tools/dev.sh demo        install what is missing, build, run the demo
+#   bash tools/dev.sh test        install what is missing, build, run the tests
+#   bash tools/dev.sh sanitize    the same tests in an ASan + UBSan build
+#
+# Idempotent: packages already installed are not touched, builds are incremental.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(build-essential cmake ccache pkg-config
+  libdnnl-dev libtbb-dev libboost-graph-dev libprotobuf-dev protobuf-compiler doctest-dev
+  nlohmann-json3-dev libcli11-dev)
+
+install_deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {  # build <dir> [cmake args...]
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$dir" -j "${FLOWGRAD_JOBS:-2}"
+}
+
+case "${1:-}" in
+  demo)
+    install_deps
+    build build
+    ./build/mlp_example
+    ;;
+  test)
+    install_deps
+    build build
+    cd build && ctest --output-on-failure -j "${FLOWGRAD_JOBS:-2}"
+    ;;
+  sanitize)
+    install_deps
+    build build-asan -DFLOWGRAD_SANITIZE=ON
+    cd build-asan && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j "${FLOWGRAD_JOBS:-2}"
+    ;;
+  *)
+    echo "usage: bash tools/dev.sh demo|test|sanitize" >&2
+    exit 2
+    ;;
+esac
