@@ -3,6 +3,7 @@
 
 #include "frontend/builder.h"
 #include "frontend/nn.h"
+#include "frontend/optim.h"
 #include "runtime/session.h"
 #include "runtime/threads.h"
 
@@ -10,4 +11,5 @@ namespace flowgrad {
 using frontend::Builder;
 using ops::Expr;
 namespace nn = frontend::nn;
+namespace optim = frontend::optim;
 }  // namespace flowgrad

@@ -1,5 +1,8 @@
 #include "ops/binary.h"
 
+#include "ops/broadcast_to.h"
+#include "ops/unary.h"
+
 #include "ops/dnnl_util.h"
 #include "ops/parallel.h"
 #include "ops/shape_util.h"
@@ -94,7 +97,7 @@ ReferenceFn binary_reference(F f) {
 }
 
 template <class F>
-OpDef binary_def(std::string name, dnnl::algorithm alg, bool commutative, F f) {
+OpDef binary_def(std::string name, dnnl::algorithm alg, bool commutative, F f, GradFn grad) {
   return OpDef{
       .name = std::move(name),
       .num_inputs = 2,
@@ -103,6 +106,7 @@ OpDef binary_def(std::string name, dnnl::algorithm alg, bool commutative, F f) {
       .infer = infer,
       .lower = binary_lower(alg, commutative, f),
       .reference = binary_reference(f),
+      .grad = std::move(grad),
   };
 }
 
@@ -111,10 +115,33 @@ const auto kSub = [](auto x, auto y) { return x - y; };
 const auto kMul = [](auto x, auto y) { return x * y; };
 const auto kDiv = [](auto x, auto y) { return x / y; };
 
-[[maybe_unused]] const OpDef& add_def = register_op(binary_def("add", dnnl::algorithm::binary_add, true, kAdd));
-[[maybe_unused]] const OpDef& sub_def = register_op(binary_def("sub", dnnl::algorithm::binary_sub, false, kSub));
-[[maybe_unused]] const OpDef& mul_def = register_op(binary_def("mul", dnnl::algorithm::binary_mul, true, kMul));
-[[maybe_unused]] const OpDef& div_def = register_op(binary_def("div", dnnl::algorithm::binary_div, false, kDiv));
+// Gradients: each partial derivative, summed back to its operand's shape
+// over the broadcast dimensions.
+using Grads = std::vector<std::optional<Expr>>;
+
+Grads grad_add(GradContext& c) {
+  Expr g = c.dout();
+  return {sum_to(g, c.in(0).shape(), c.loc), sum_to(g, c.in(1).shape(), c.loc)};
+}
+Grads grad_sub(GradContext& c) {
+  Expr g = c.dout();
+  return {sum_to(g, c.in(0).shape(), c.loc), sum_to(neg(g, c.loc), c.in(1).shape(), c.loc)};
+}
+Grads grad_mul(GradContext& c) {
+  Expr g = c.dout();
+  return {sum_to(mul(g, c.in(1), c.loc), c.in(0).shape(), c.loc), sum_to(mul(g, c.in(0), c.loc), c.in(1).shape(), c.loc)};
+}
+Grads grad_div(GradContext& c) {  // d(a/b)/db = -(a/b)/b
+  Expr g = c.dout();
+  Expr da = div(g, c.in(1), c.loc);
+  Expr db = neg(div(mul(g, c.out(), c.loc), c.in(1), c.loc), c.loc);
+  return {sum_to(da, c.in(0).shape(), c.loc), sum_to(db, c.in(1).shape(), c.loc)};
+}
+
+[[maybe_unused]] const OpDef& add_def = register_op(binary_def("add", dnnl::algorithm::binary_add, true, kAdd, grad_add));
+[[maybe_unused]] const OpDef& sub_def = register_op(binary_def("sub", dnnl::algorithm::binary_sub, false, kSub, grad_sub));
+[[maybe_unused]] const OpDef& mul_def = register_op(binary_def("mul", dnnl::algorithm::binary_mul, true, kMul, grad_mul));
+[[maybe_unused]] const OpDef& div_def = register_op(binary_def("div", dnnl::algorithm::binary_div, false, kDiv, grad_div));
 
 Expr emit_binary(std::string_view op, Expr a, Expr b, const Loc& loc) {
   return a.emitter().emit1(op, graph::NoAttrs{}, {a, b}, loc);

@@ -1,5 +1,7 @@
 #include "ops/expr.h"
 
+#include "ops/fill.h"
+
 namespace flowgrad::ops {
 
 Emitter& Expr::emitter() const {
@@ -56,6 +58,15 @@ std::vector<Expr> Emitter::emit(std::string_view op, std::shared_ptr<const graph
   std::vector<Expr> outs;
   for (graph::ValueId v : graph_->node(id).outputs) outs.emplace_back(this, v);
   return outs;
+}
+
+}  // namespace flowgrad::ops
+
+namespace flowgrad::ops {
+
+Expr GradContext::dout(size_t i) const {
+  if (output_grads[i]) return *output_grads[i];
+  return zeros_like(outputs[i], loc);
 }
 
 }  // namespace flowgrad::ops

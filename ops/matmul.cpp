@@ -1,6 +1,8 @@
 #include "ops/matmul.h"
 
+#include "ops/broadcast_to.h"
 #include "ops/dnnl_util.h"
+#include "ops/reshape.h"
 #include "ops/shape_util.h"
 
 namespace flowgrad::ops {
@@ -107,6 +109,36 @@ void reference(const graph::Node& node, std::span<const Tensor> in, std::span<Te
   }
 }
 
+// For C = op(A)·op(B) (op = transpose or not), the input gradients are again
+// matmuls with transposes (no explicit transpose nodes):
+//
+//   ta tb   dA                 dB
+//   0  0    dC · Bᵀ            Aᵀ · dC
+//   1  0    B · dCᵀ            A · dC
+//   0  1    dC · B             dCᵀ · A
+//   1  1    Bᵀ · dCᵀ           dCᵀ · Aᵀ
+//
+// then summed over broadcast batch dims. When B is a shared 2-D weight and A
+// is batched ([..., M, K] · [K, N]), dB folds the batch into M instead: one
+// [K, B·M] · [B·M, N] GEMM rather than B GEMMs and a reduction.
+std::vector<std::optional<Expr>> grad(GradContext& c) {
+  const auto& at = c.attrs<MatmulAttrs>();
+  Expr a = c.in(0), b = c.in(1), dc = c.dout();
+  bool ta = at.transpose_a, tb = at.transpose_b;
+  Expr da = ta ? matmul(b, dc, {.transpose_a = tb, .transpose_b = true}, c.loc)
+               : matmul(dc, b, {.transpose_a = false, .transpose_b = !tb}, c.loc);
+  Expr db;
+  if (b.rank() == 2 && a.rank() > 2 && !ta) {
+    Expr a2 = reshape(a, {-1, a.dim(-1)}, c.loc);     // [B·M, K]
+    Expr dc2 = reshape(dc, {-1, dc.dim(-1)}, c.loc);  // [B·M, N]
+    db = tb ? matmul(dc2, a2, {.transpose_a = true}, c.loc) : matmul(a2, dc2, {.transpose_a = true}, c.loc);
+  } else {
+    db = tb ? matmul(dc, a, {.transpose_a = true, .transpose_b = ta}, c.loc)
+            : matmul(a, dc, {.transpose_a = !ta, .transpose_b = false}, c.loc);
+  }
+  return {sum_to(da, a.shape(), c.loc), sum_to(db, b.shape(), c.loc)};
+}
+
 }  // namespace
 
 FLOWGRAD_REGISTER_OP({
@@ -117,6 +149,7 @@ FLOWGRAD_REGISTER_OP({
     .infer = infer,
     .lower = lower,
     .reference = reference,
+    .grad = grad,
 });
 
 Expr matmul(Expr a, Expr b, MatmulAttrs attrs, const Loc& loc) {

@@ -107,6 +107,10 @@ struct OpDef {
   GradFn grad;
   bool not_differentiable = false;  // an explicit declaration, never an omission
   InitFn initialize;                // Source::variable only
+  // Outputs that update an input in place, as {output, input}: the runtime
+  // gives the output the input's storage and runs the node after every other
+  // reader of that input (optimizer updates, step counters).
+  std::vector<std::pair<int, int>> inplace;
 };
 
 inline constexpr int kVariadic = -1;

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ops/dnnl_util.h"
+#include "ops/eltwise_backward.h"
 
 namespace flowgrad::ops {
 namespace {
@@ -20,10 +21,10 @@ std::vector<TensorType> infer_gelu(const InferContext& ctx) {
   return infer_f32_same(ctx);
 }
 
-std::unique_ptr<Kernel> eltwise_kernel(const LowerContext& ctx, dnnl::algorithm alg) {
+std::unique_ptr<Kernel> eltwise_kernel(const LowerContext& ctx, dnnl::algorithm alg, float alpha = 0.f) {
   auto md = plain_md(ctx.inputs[0]);
   dnnl::eltwise_forward::primitive_desc pd(
-      dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training, alg, md, 0.f, 0.f), scratchpad_attr(),
+      dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training, alg, md, alpha, 0.f), scratchpad_attr(),
       ctx.engine);
   return std::make_unique<DnnlKernel>(make_primitive<dnnl::eltwise_forward>(pd), pd.scratchpad_desc(),
                                       std::vector<DnnlKernel::Arg>{{DNNL_ARG_SRC, md, 0, -1}, {DNNL_ARG_DST, md, -1, 0}},
@@ -39,8 +40,15 @@ ReferenceFn map_reference(F f) {
   };
 }
 
+// The gradient through eltwise_backward of `kind`, saving x or y as oneDNN wants.
+GradFn backward_via(std::string kind, bool saves_output) {
+  return [=](GradContext& c) -> std::vector<std::optional<Expr>> {
+    return {eltwise_backward(c.dout(), saves_output ? c.out() : c.in(0), kind, c.loc)};
+  };
+}
+
 template <class F>
-OpDef unary_def(std::string name, dnnl::algorithm alg, F f) {
+OpDef unary_def(std::string name, dnnl::algorithm alg, F f, GradFn grad) {
   return OpDef{
       .name = std::move(name),
       .num_inputs = 1,
@@ -49,6 +57,7 @@ OpDef unary_def(std::string name, dnnl::algorithm alg, F f) {
       .infer = infer_f32_same,
       .lower = [alg](const LowerContext& ctx) { return eltwise_kernel(ctx, alg); },
       .reference = map_reference(f),
+      .grad = std::move(grad),
   };
 }
 
@@ -60,19 +69,36 @@ double gelu_ref(const graph::Node& n, double x) {
 }
 
 using dnnl::algorithm;
-[[maybe_unused]] const OpDef& relu_def =
-    register_op(unary_def("relu", algorithm::eltwise_relu, [](const graph::Node&, double x) { return x > 0 ? x : 0.0; }));
-[[maybe_unused]] const OpDef& tanh_def =
-    register_op(unary_def("tanh", algorithm::eltwise_tanh, [](const graph::Node&, double x) { return std::tanh(x); }));
-[[maybe_unused]] const OpDef& sigmoid_def = register_op(
-    unary_def("sigmoid", algorithm::eltwise_logistic, [](const graph::Node&, double x) { return 1.0 / (1.0 + std::exp(-x)); }));
-[[maybe_unused]] const OpDef& exp_def =
-    register_op(unary_def("exp", algorithm::eltwise_exp, [](const graph::Node&, double x) { return std::exp(x); }));
-[[maybe_unused]] const OpDef& log_def =
-    register_op(unary_def("log", algorithm::eltwise_log, [](const graph::Node&, double x) { return std::log(x); }));
+[[maybe_unused]] const OpDef& relu_def = register_op(unary_def(
+    "relu", algorithm::eltwise_relu, [](const graph::Node&, double x) { return x > 0 ? x : 0.0; },
+    backward_via("relu", false)));
+[[maybe_unused]] const OpDef& tanh_def = register_op(unary_def(
+    "tanh", algorithm::eltwise_tanh, [](const graph::Node&, double x) { return std::tanh(x); },
+    backward_via("tanh", true)));
+[[maybe_unused]] const OpDef& sigmoid_def = register_op(unary_def(
+    "sigmoid", algorithm::eltwise_logistic, [](const graph::Node&, double x) { return 1.0 / (1.0 + std::exp(-x)); },
+    backward_via("sigmoid", true)));
+[[maybe_unused]] const OpDef& exp_def = register_op(unary_def(
+    "exp", algorithm::eltwise_exp, [](const graph::Node&, double x) { return std::exp(x); },
+    backward_via("exp", true)));
+[[maybe_unused]] const OpDef& log_def = register_op(unary_def(
+    "log", algorithm::eltwise_log, [](const graph::Node&, double x) { return std::log(x); },
+    backward_via("log", false)));
+
+// neg(x) = -x, oneDNN eltwise_linear with alpha = -1; its gradient is neg.
+OpDef neg_op() {
+  OpDef d = unary_def("neg", algorithm::eltwise_linear, [](const graph::Node&, double x) { return -x; },
+                      [](GradContext& c) -> std::vector<std::optional<Expr>> { return {neg(c.dout(), c.loc)}; });
+  d.lower = [](const LowerContext& ctx) { return eltwise_kernel(ctx, algorithm::eltwise_linear, -1.f); };
+  return d;
+}
+[[maybe_unused]] const OpDef& neg_def = register_op(neg_op());
 
 OpDef gelu_op() {
-  OpDef d = unary_def("gelu", algorithm::eltwise_gelu_erf, gelu_ref);
+  OpDef d = unary_def("gelu", algorithm::eltwise_gelu_erf, gelu_ref, [](GradContext& c) {
+    bool tanh_form = c.attrs<GeluAttrs>().approximate == "tanh";
+    return backward_via(tanh_form ? "gelu_tanh" : "gelu", false)(c);
+  });
   d.make_attrs = attrs_factory<GeluAttrs>();
   d.infer = infer_gelu;
   d.lower = [](const LowerContext& ctx) {
@@ -94,6 +120,7 @@ Expr tanh(Expr x, const Loc& loc) { return emit_unary("tanh", x, loc); }
 Expr sigmoid(Expr x, const Loc& loc) { return emit_unary("sigmoid", x, loc); }
 Expr exp(Expr x, const Loc& loc) { return emit_unary("exp", x, loc); }
 Expr log(Expr x, const Loc& loc) { return emit_unary("log", x, loc); }
+Expr neg(Expr x, const Loc& loc) { return emit_unary("neg", x, loc); }
 Expr gelu(Expr x, GeluAttrs attrs, const Loc& loc) { return x.emitter().emit1("gelu", std::move(attrs), {x}, loc); }
 
 }  // namespace flowgrad::ops

@@ -6,7 +6,9 @@
 //   sigmoid(x) = 1 / (1 + exp(-x))
 //   gelu(x)    = x * Φ(x)                                   (approximate = "none")
 //              = 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³)))  (approximate = "tanh")
-//   exp(x), log(x)
+//   exp(x), log(x), neg(x) = -x
+//
+// Gradients go through eltwise_backward (oneDNN's backward primitive).
 //
 //   x: [...] -> [...]
 
@@ -25,5 +27,6 @@ Expr sigmoid(Expr x, const Loc& loc = Loc::current());
 Expr gelu(Expr x, GeluAttrs attrs = {}, const Loc& loc = Loc::current());
 Expr exp(Expr x, const Loc& loc = Loc::current());
 Expr log(Expr x, const Loc& loc = Loc::current());
+Expr neg(Expr x, const Loc& loc = Loc::current());
 
 }  // namespace flowgrad::ops

@@ -21,8 +21,12 @@ Executor::Executor(std::span<Step> steps, int threads)
     nodes_.push_back(std::make_unique<continue_node<continue_msg>>(flow_, [this, i](const continue_msg&) {
       Step& s = steps_[i];
       tokens_.acquire(s.threads);
+      struct Release {
+        ThreadTokens& t;
+        int k;
+        ~Release() { t.release(k); }
+      } release{tokens_, s.threads};
       run_step(s, s.threads);
-      tokens_.release(s.threads);
     }));
   }
   for (size_t i = 0; i < steps.size(); ++i) {
@@ -45,8 +49,15 @@ void Executor::run(ExecMode mode) {
     return;
   }
   arena_.execute([&] {
-    start_.try_put(tbb::flow::continue_msg());
-    flow_.wait_for_all();
+    try {
+      start_.try_put(tbb::flow::continue_msg());
+      flow_.wait_for_all();
+    } catch (...) {
+      // A kernel reported bad data (e.g. a label out of range): the graph was
+      // cancelled; make it runnable again, then let the caller see the error.
+      flow_.reset();
+      throw;
+    }
   });
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <queue>
 
 #include "graph/algorithms.h"
 #include "ops/dnnl_util.h"
@@ -38,6 +39,67 @@ void assign_threads(std::vector<Step>& steps, int budget) {
   for (size_t i = 0; i < steps.size(); ++i) {
     steps[i].threads = steps[i].big ? std::max(1, budget / std::min(budget, big_width[level[i]])) : 1;
   }
+}
+
+// An op that updates input i in place must run after every other step that
+// reads that value (e.g. a weight update after the forward and backward
+// matmuls that read the weight).
+void order_inplace_updates(const graph::Graph& g, std::vector<Step>& steps, const std::vector<int>& step_of) {
+  for (Step& s : steps) {
+    const graph::Node& n = g.node(s.node);
+    for (auto [o, i] : ops::get_op(n.op).inplace) {
+      for (const graph::Use& u : g.uses(n.inputs[i])) {
+        int reader = step_of[u.node];
+        if (u.node == n.id || reader < 0) continue;
+        FLOWGRAD_CHECK(reader < static_cast<int>(&s - steps.data()),
+                       "in-place update '" + n.name + "' scheduled before a reader of its input");
+        if (std::find(s.preds.begin(), s.preds.end(), reader) == s.preds.end()) s.preds.push_back(reader);
+      }
+    }
+  }
+}
+
+// The needed nodes in an order that respects data dependencies and, for ops
+// that update an input in place, runs every other reader of that input first.
+// Ties go to the lower node id (insertion order), so the order is
+// deterministic. (Kahn's algorithm: the in-place edges are not in the IR, so
+// the Boost view's topological sort cannot see them.)
+std::vector<graph::NodeId> schedule(const graph::Graph& g, const std::vector<bool>& needed) {
+  std::vector<std::vector<graph::NodeId>> succ(g.id_bound());
+  std::vector<int> indegree(g.id_bound(), 0);
+  size_t count = 0;
+  auto edge = [&](graph::NodeId from, graph::NodeId to) {
+    succ[from].push_back(to);
+    ++indegree[to];
+  };
+  for (graph::NodeId id : g.node_ids()) {
+    if (!needed[id]) continue;
+    ++count;
+    const graph::Node& n = g.node(id);
+    for (graph::ValueId v : n.inputs) edge(g.value(v).producer, id);
+    for (auto [o, i] : ops::get_op(n.op).inplace) {
+      for (const graph::Use& u : g.uses(n.inputs[i])) {
+        if (u.node != id && needed[u.node]) edge(u.node, id);
+      }
+    }
+  }
+  std::priority_queue<graph::NodeId, std::vector<graph::NodeId>, std::greater<>> ready;
+  for (graph::NodeId id : g.node_ids()) {
+    if (needed[id] && indegree[id] == 0) ready.push(id);
+  }
+  std::vector<graph::NodeId> order;
+  while (!ready.empty()) {
+    graph::NodeId id = ready.top();
+    ready.pop();
+    order.push_back(id);
+    for (graph::NodeId s : succ[id]) {
+      if (--indegree[s] == 0) ready.push(s);
+    }
+  }
+  if (order.size() != count) {
+    throw Error("cannot schedule the graph: a cycle, or a node that reads a value after updating it in place");
+  }
+  return order;
 }
 
 }  // namespace
@@ -86,8 +148,7 @@ std::unique_ptr<Plan> compile(const graph::Graph& src, const std::vector<FeedSpe
   }
   plan->feed_uses_.resize(feeds.size());
 
-  for (graph::NodeId id : graph::topological_order(g)) {
-    if (!needed[id]) continue;
+  for (graph::NodeId id : schedule(g, needed)) {
     const graph::Node& n = g.node(id);
     const ops::OpDef& def = ops::get_op(n.op);
     graph::ValueId out0 = n.outputs.empty() ? graph::kNone : n.outputs[0];
@@ -122,14 +183,22 @@ std::unique_ptr<Plan> compile(const graph::Graph& src, const std::vector<FeedSpe
       int p = step_of[g.value(v).producer];
       if (p >= 0 && std::find(s.preds.begin(), s.preds.end(), p) == s.preds.end()) s.preds.push_back(p);
     }
-    for (graph::ValueId v : n.outputs) {
-      plan->buffers_.emplace_back(g.value(v).type);
-      bound[v] = plan->buffers_.back();
+    std::vector<int> alias(n.outputs.size(), -1);
+    for (auto [o, i] : def.inplace) alias[o] = i;
+    for (size_t o = 0; o < n.outputs.size(); ++o) {
+      graph::ValueId v = n.outputs[o];
+      if (alias[o] >= 0) {
+        bound[v] = bound[n.inputs[alias[o]]];  // updated in place
+      } else {
+        plan->buffers_.emplace_back(g.value(v).type);
+        bound[v] = plan->buffers_.back();
+      }
       s.outputs.push_back(bound[v].raw());
     }
     step_of[id] = static_cast<int>(step_index);
     plan->steps_.push_back(std::move(s));
   }
+  order_inplace_updates(g, plan->steps_, step_of);
   assign_threads(plan->steps_, plan->threads_);
 
   for (graph::ValueId v : fetches) {

@@ -1,0 +1,88 @@
+#include "frontend/optim.h"
+
+#include "autodiff/grad.h"
+#include "graph/algorithms.h"
+#include "ops/adam_update.h"
+#include "ops/control.h"
+#include "ops/global_norm.h"
+#include "ops/sgd_update.h"
+
+namespace flowgrad::frontend::optim {
+namespace {
+
+template <class O>
+ops::LrScheduleAttrs schedule_of(const O& o) {
+  return {.kind = o.schedule.kind, .lr = o.lr, .warmup_steps = o.schedule.warmup_steps,
+          .total_steps = o.schedule.total_steps};
+}
+
+// A zero-initialized state variable for `param`, named "<param>/<suffix>".
+Expr state_like(Builder& b, Expr param, const std::string& suffix, const Loc& loc) {
+  return b.variable(param.producer().name + "/" + suffix, {.shape = param.shape(), .init = "zeros"}, loc);
+}
+
+std::vector<Expr> sgd_updates(Builder& b, const Sgd& o, const TrainStep& t, const Loc& loc) {
+  std::vector<Expr> out;
+  ops::SgdAttrs a{.momentum = o.momentum, .nesterov = o.nesterov, .weight_decay = o.weight_decay};
+  for (size_t i = 0; i < t.params.size(); ++i) {
+    if (o.momentum > 0) {
+      Expr buf = state_like(b, t.params[i], "momentum", loc);
+      out.push_back(ops::sgd_momentum_update(t.params[i], t.grads[i], t.lr, buf, a, loc)[0]);
+    } else {
+      out.push_back(ops::sgd_update(t.params[i], t.grads[i], t.lr, a, loc));
+    }
+  }
+  return out;
+}
+
+template <class O>
+std::vector<Expr> adam_updates(Builder& b, const O& o, bool decoupled, const TrainStep& t, Expr step_count,
+                               const Loc& loc) {
+  std::vector<Expr> out;
+  ops::AdamAttrs a{.beta1 = o.beta1, .beta2 = o.beta2, .eps = o.eps, .weight_decay = o.weight_decay,
+                   .decoupled = decoupled};
+  for (size_t i = 0; i < t.params.size(); ++i) {
+    Expr m = state_like(b, t.params[i], "adam_m", loc), v = state_like(b, t.params[i], "adam_v", loc);
+    out.push_back(ops::adam_update(t.params[i], t.grads[i], m, v, t.lr, step_count, a, loc)[0]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Expr> trainable_variables(Builder& b, Expr loss) {
+  const graph::Graph& g = b.graph();
+  auto anc = graph::ancestors(g, loss.producer().id);
+  std::vector<Expr> vars;
+  for (graph::NodeId id : g.node_ids()) {
+    const graph::Node& n = g.node(id);
+    if (anc[id] && ops::get_op(n.op).source == ops::Source::variable && g.value(n.outputs[0]).type.dtype == DType::f32) {
+      vars.push_back(b.wrap(n.outputs[0]));
+    }
+  }
+  return vars;
+}
+
+TrainStep minimize(Builder& b, Expr loss, const Optimizer& optimizer, std::vector<Expr> params, const Loc& loc) {
+  TrainStep t;
+  t.params = params.empty() ? trainable_variables(b, loss) : std::move(params);
+  if (t.params.empty()) throw ValueError("minimize: the loss depends on no trainable variable (at " + SourceLoc::from(loc).str() + ")");
+  t.grads = autodiff::grad(loss, t.params, {}, loc);
+  auto scope = b.scope("optimizer");
+  double clip = std::visit([](const auto& o) { return o.clip_norm; }, optimizer);
+  if (clip > 0) t.grads = ops::clip_by_global_norm(t.grads, clip, loc);
+  Expr counter = b.variable("step", {.shape = {}, .init = "zeros"}, loc);
+  Expr step_count = ops::increment(counter, loc);  // t = 1 at the first step
+  t.lr = ops::lr_schedule(step_count, std::visit([](const auto& o) { return schedule_of(o); }, optimizer), loc);
+  std::vector<Expr> ups = std::visit(
+      [&](const auto& o) {
+        using O = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<O, Sgd>) return sgd_updates(b, o, t, loc);
+        else return adam_updates(b, o, std::is_same_v<O, AdamW>, t, step_count, loc);
+      },
+      optimizer);
+  t.step = ops::group(ups, loc, "train_step");
+  return t;
+}
+
+}  // namespace flowgrad::frontend::optim

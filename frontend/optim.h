@@ -1,0 +1,67 @@
+#pragma once
+// Optimizers as update ops in the training graph (torch.optim semantics).
+//
+//   auto train = optim::minimize(b, loss, optim::AdamW{.lr = 1e-3, .clip_norm = 1.0});
+//   sess.run(feeds, {loss.id(), train.step.id()});   // forward + backward + update
+//
+// minimize() differentiates the loss (autodiff::grad), optionally clips the
+// gradients by global norm, counts steps in a variable "optimizer/step",
+// computes the scheduled learning rate in the graph, and adds one in-place
+// update per parameter. Optimizer state (momentum buffers, Adam moments)
+// lives in the Workspace next to the parameters:
+// "optimizer/<param>/momentum", "optimizer/<param>/adam_m", ".../adam_v".
+
+#include <variant>
+
+#include "frontend/builder.h"
+#include "ops/lr_schedule.h"
+
+namespace flowgrad::frontend::optim {
+
+struct Schedule {
+  std::string kind = "constant";  // constant | linear | cosine (after linear warm-up)
+  int64_t warmup_steps = 0;
+  int64_t total_steps = 0;
+};
+
+struct Sgd {
+  double lr = 0.01;
+  double momentum = 0.0;
+  bool nesterov = false;
+  double weight_decay = 0.0;
+  Schedule schedule;
+  double clip_norm = 0.0;  // > 0: clip gradients to this global L2 norm
+};
+
+struct Adam {
+  double lr = 1e-3;
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  double weight_decay = 0.0;  // L2, added to the gradient
+  Schedule schedule;
+  double clip_norm = 0.0;
+};
+
+struct AdamW {
+  double lr = 1e-3;
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  double weight_decay = 0.01;  // decoupled
+  Schedule schedule;
+  double clip_norm = 0.0;
+};
+
+using Optimizer = std::variant<Sgd, Adam, AdamW>;
+
+struct TrainStep {
+  Expr step;                 // fetch to run one update
+  Expr lr;                   // the scheduled learning rate of this step
+  std::vector<Expr> params;  // in order
+  std::vector<Expr> grads;   // after clipping
+};
+
+// All f32 variables `loss` depends on, in graph order.
+std::vector<Expr> trainable_variables(Builder& b, Expr loss);
+
+TrainStep minimize(Builder& b, Expr loss, const Optimizer& optimizer, std::vector<Expr> params = {},
+                   const Loc& loc = Loc::current());
+
+}  // namespace flowgrad::frontend::optim

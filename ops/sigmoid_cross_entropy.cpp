@@ -1,0 +1,124 @@
+#include "ops/sigmoid_cross_entropy.h"
+
+#include <cmath>
+
+#include "ops/parallel.h"
+
+namespace flowgrad::ops {
+namespace {
+
+double bce(double x, double t) { return std::max(x, 0.0) - x * t + std::log1p(std::exp(-std::abs(x))); }
+
+std::vector<TensorType> infer_forward(const InferContext& ctx) {
+  const auto& a = ctx.attrs_as<BceAttrs>();
+  if (ctx.in(0).dtype != DType::f32 || ctx.in(1) != ctx.in(0)) {
+    ctx.fail("expected f32 logits and targets of the same shape");
+  }
+  if (a.reduction != "mean" && a.reduction != "sum" && a.reduction != "none") {
+    ctx.fail("expected reduction mean|sum|none, got '" + a.reduction + "'");
+  }
+  return {{DType::f32, a.reduction == "none" ? ctx.in(0).shape : Shape{}}};
+}
+
+// Per-element losses into `loss`, then reduced into `out`.
+void forward(const float* x, const float* t, int64_t n, const std::string& reduction, double* loss, float* out,
+             int threads) {
+  parallel_blocks(n, threads, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) loss[i] = bce(x[i], t[i]);
+  });
+  if (reduction == "none") {
+    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(loss[i]);
+    return;
+  }
+  double s = 0;
+  for (int64_t i = 0; i < n; ++i) s += loss[i];  // fixed order
+  out[0] = static_cast<float>(reduction == "sum" || n == 0 ? s : s / static_cast<double>(n));
+}
+
+void backward(const float* dloss, const float* x, const float* t, int64_t n, const std::string& reduction, float* dx,
+              int threads) {
+  parallel_blocks(n, threads, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      double scale = reduction == "none" ? dloss[i] : reduction == "sum" ? dloss[0] : dloss[0] / static_cast<double>(n);
+      dx[i] = static_cast<float>((1.0 / (1.0 + std::exp(-static_cast<double>(x[i]))) - t[i]) * scale);
+    }
+  });
+}
+
+class ForwardKernel final : public Kernel {
+ public:
+  ForwardKernel(std::string reduction, int64_t n) : reduction_(std::move(reduction)), n_(n), loss_(n) {}
+  void run(const KernelArgs& k) override {
+    forward(k.in<float>(0), k.in<float>(1), n_, reduction_, loss_.data(), k.out<float>(0), k.threads);
+  }
+  double cost() const override { return static_cast<double>(n_) * 8; }
+
+ private:
+  std::string reduction_;
+  int64_t n_;
+  std::vector<double> loss_;  // allocated once
+};
+
+class BackwardKernel final : public Kernel {
+ public:
+  BackwardKernel(std::string reduction, int64_t n) : reduction_(std::move(reduction)), n_(n) {}
+  void run(const KernelArgs& k) override {
+    backward(k.in<float>(0), k.in<float>(1), k.in<float>(2), n_, reduction_, k.out<float>(0), k.threads);
+  }
+  double cost() const override { return static_cast<double>(n_) * 8; }
+
+ private:
+  std::string reduction_;
+  int64_t n_;
+};
+
+std::vector<TensorType> infer_backward(const InferContext& ctx) {
+  std::vector<TensorType> fwd_in{ctx.in(1), ctx.in(2)};
+  InferContext fwd{ctx.op, ctx.node_name, ctx.attrs, fwd_in, ctx.loc};
+  if (infer_forward(fwd)[0] != ctx.in(0)) ctx.fail("expected dloss of the loss's type, got " + ctx.in(0).str());
+  return {ctx.in(1)};
+}
+
+}  // namespace
+
+FLOWGRAD_REGISTER_OP({
+    .name = "sigmoid_binary_cross_entropy",
+    .num_inputs = 2,
+    .fusion = FusionClass::opaque,
+    .make_attrs = attrs_factory<BceAttrs>(),
+    .infer = infer_forward,
+    .lower = [](const LowerContext& ctx) -> std::unique_ptr<Kernel> {
+      return std::make_unique<ForwardKernel>(ctx.attrs<BceAttrs>().reduction, ctx.inputs[0].numel());
+    },
+    .reference = [](const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
+      std::vector<double> loss(static_cast<size_t>(in[0].numel()));
+      forward(in[0].data<float>(), in[1].data<float>(), in[0].numel(), n.attrs_as<BceAttrs>().reduction, loss.data(),
+              out[0].data<float>(), 1);
+    },
+    .grad = [](GradContext& c) -> std::vector<std::optional<Expr>> {
+      Expr dx = c.em.emit1("sigmoid_binary_cross_entropy_backward", c.attrs<BceAttrs>(), {c.dout(), c.in(0), c.in(1)}, c.loc);
+      return {dx, std::nullopt};
+    },
+});
+
+FLOWGRAD_REGISTER_OP({
+    .name = "sigmoid_binary_cross_entropy_backward",
+    .num_inputs = 3,
+    .fusion = FusionClass::opaque,
+    .make_attrs = attrs_factory<BceAttrs>(),
+    .infer = infer_backward,
+    .lower = [](const LowerContext& ctx) -> std::unique_ptr<Kernel> {
+      return std::make_unique<BackwardKernel>(ctx.attrs<BceAttrs>().reduction, ctx.inputs[1].numel());
+    },
+    .reference = [](const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
+      backward(in[0].data<float>(), in[1].data<float>(), in[2].data<float>(), in[1].numel(),
+               n.attrs_as<BceAttrs>().reduction, out[0].data<float>(), 1);
+    },
+    .not_differentiable = true,  // second derivatives of the loss are not supported
+});
+
+Expr sigmoid_binary_cross_entropy(Expr logits, Expr targets, BceAttrs attrs, const Loc& loc) {
+  return logits.emitter().emit1("sigmoid_binary_cross_entropy", std::move(attrs), {logits, targets}, loc);
+}
+
+}  // namespace flowgrad::ops
