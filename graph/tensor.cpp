@@ -1,8 +1,14 @@
 #include "graph/tensor.h"
 
+#include <atomic>
 #include <cstdlib>
 
 namespace flowgrad::graph {
+namespace {
+std::atomic<int64_t> g_allocations{0};
+}  // namespace
+
+int64_t tensor_allocations() { return g_allocations.load(); }
 
 Tensor::Tensor(TensorType type) : type_(std::move(type)) {
   for (int64_t d : type_.shape) {
@@ -11,6 +17,7 @@ Tensor::Tensor(TensorType type) : type_(std::move(type)) {
   size_t bytes = (type_.nbytes() + 63) / 64 * 64;
   if (bytes == 0) bytes = 64;
   void* p = std::aligned_alloc(64, bytes);
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (!p) throw Error("out of memory allocating " + std::to_string(bytes) + " bytes for " + type_.str());
   std::memset(p, 0, bytes);
   storage_ = std::shared_ptr<void>(p, [](void* q) { std::free(q); });

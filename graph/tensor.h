@@ -66,6 +66,10 @@ class Tensor {
   std::byte* data_ = nullptr;
 };
 
+// Number of tensor storages allocated by this process so far (a test asserts
+// that steady-state training allocates none per step).
+int64_t tensor_allocations();
+
 // Bitwise equality of type and contents.
 bool identical(const Tensor& a, const Tensor& b);
 

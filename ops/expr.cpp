@@ -9,7 +9,7 @@ Emitter& Expr::emitter() const {
   return *em_;
 }
 
-const TensorType& Expr::type() const { return emitter().graph().value(id_).type; }
+TensorType Expr::type() const { return emitter().graph().value(id_).type; }
 
 int64_t Expr::dim(int64_t axis) const {
   int64_t r = rank();

@@ -71,8 +71,9 @@ class Expr {
 
   graph::ValueId id() const { return id_; }
   Emitter& emitter() const;
-  const TensorType& type() const;
-  const Shape& shape() const { return type().shape; }
+  // By value: adding nodes may move the graph's value table.
+  TensorType type() const;
+  Shape shape() const { return type().shape; }
   DType dtype() const { return type().dtype; }
   int64_t rank() const { return type().rank(); }
   int64_t dim(int64_t axis) const;  // negative axes count from the end

@@ -82,6 +82,9 @@ FLOWGRAD_REGISTER_OP({
     .infer = infer,
     .lower = lower,
     .reference = reference,
+    .grad = [](GradContext& c) -> std::vector<std::optional<Expr>> {
+      return {reshape(c.dout(), c.in(0).shape(), c.loc)};  // [out shape] -> [in shape]
+    },
 });
 
 Expr reshape(Expr x, Shape shape, const Loc& loc) {

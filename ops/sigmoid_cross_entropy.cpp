@@ -2,7 +2,10 @@
 
 #include <cmath>
 
+#include "ops/binary.h"
 #include "ops/parallel.h"
+#include "ops/sources.h"
+#include "ops/unary.h"
 
 namespace flowgrad::ops {
 namespace {
@@ -79,6 +82,16 @@ std::vector<TensorType> infer_backward(const InferContext& ctx) {
   return {ctx.in(1)};
 }
 
+// d/dx through the fused backward op; d/dt = -x · dloss (/ N for "mean").
+std::vector<std::optional<Expr>> grad(GradContext& c) {
+  const auto& a = c.attrs<BceAttrs>();
+  Expr x = c.in(0), dloss = c.dout();
+  Expr dx = c.em.emit1("sigmoid_binary_cross_entropy_backward", a, {dloss, x, c.in(1)}, c.loc);
+  Expr dt = neg(mul(x, dloss, c.loc), c.loc);
+  if (a.reduction == "mean") dt = mul(dt, scalar(c.em, 1.0f / static_cast<float>(x.type().numel()), c.loc), c.loc);
+  return {dx, dt};
+}
+
 }  // namespace
 
 FLOWGRAD_REGISTER_OP({
@@ -95,10 +108,7 @@ FLOWGRAD_REGISTER_OP({
       forward(in[0].data<float>(), in[1].data<float>(), in[0].numel(), n.attrs_as<BceAttrs>().reduction, loss.data(),
               out[0].data<float>(), 1);
     },
-    .grad = [](GradContext& c) -> std::vector<std::optional<Expr>> {
-      Expr dx = c.em.emit1("sigmoid_binary_cross_entropy_backward", c.attrs<BceAttrs>(), {c.dout(), c.in(0), c.in(1)}, c.loc);
-      return {dx, std::nullopt};
-    },
+    .grad = grad,
 });
 
 FLOWGRAD_REGISTER_OP({

@@ -8,7 +8,7 @@
 //
 // Negative sampling's loss. The gradient is one fused op,
 // sigmoid_binary_cross_entropy_backward: dx_i = (σ(x_i) - t_i) · dloss_i
-// (/ N for "mean"). Targets get no gradient (they are labels).
+// (/ N for "mean"); the targets' gradient is -x · dloss, as in PyTorch.
 
 #include "ops/expr.h"
 

@@ -117,6 +117,13 @@ FLOWGRAD_REGISTER_OP({
     .infer = infer,
     .lower = lower,
     .reference = reference,
+    .grad = [](GradContext& c) -> std::vector<std::optional<Expr>> {
+      // out[i] = in[perm[i]]  =>  din = transpose(dout, inverse(perm))
+      auto perm = *normalize_perm(c.attrs<TransposeAttrs>().perm, c.in(0).rank());
+      std::vector<int64_t> inverse(perm.size());
+      for (size_t i = 0; i < perm.size(); ++i) inverse[static_cast<size_t>(perm[i])] = static_cast<int64_t>(i);
+      return {transpose(c.dout(), inverse, c.loc)};
+    },
 });
 
 Expr transpose(Expr x, std::vector<int64_t> perm, const Loc& loc) {

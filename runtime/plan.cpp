@@ -187,8 +187,11 @@ std::unique_ptr<Plan> compile(const graph::Graph& src, const std::vector<FeedSpe
     for (auto [o, i] : def.inplace) alias[o] = i;
     for (size_t o = 0; o < n.outputs.size(); ++o) {
       graph::ValueId v = n.outputs[o];
-      if (alias[o] >= 0) {
-        bound[v] = bound[n.inputs[alias[o]]];  // updated in place
+      if (alias[o] >= 0) {  // updated in place
+        graph::ValueId src = n.inputs[alias[o]];
+        bound[v] = bound[src];
+        feed_of[v] = feed_of[src];
+        if (feed_of[v] >= 0) plan->feed_uses_[feed_of[v]].push_back({step_index, static_cast<uint32_t>(o), true});
       } else {
         plan->buffers_.emplace_back(g.value(v).type);
         bound[v] = plan->buffers_.back();
@@ -221,7 +224,10 @@ std::vector<graph::Tensor> Plan::run(std::span<const graph::Tensor> feeds, ExecM
   FLOWGRAD_CHECK(feeds.size() == feed_types_.size(), "feed count differs from the plan's");
   for (size_t i = 0; i < feeds.size(); ++i) {
     FLOWGRAD_CHECK(feeds[i].type() == feed_types_[i], "feed type differs from the plan's");
-    for (const FeedUse& u : feed_uses_[i]) steps_[u.step].inputs[u.slot] = feeds[i].raw();
+    for (const FeedUse& u : feed_uses_[i]) {
+      if (u.output) steps_[u.step].outputs[u.slot] = feeds[i].raw();
+      else steps_[u.step].inputs[u.slot] = feeds[i].raw();
+    }
   }
   executor_->run(mode);
   std::vector<graph::Tensor> out;

@@ -44,6 +44,7 @@ class Plan {
   struct FeedUse {
     uint32_t step;
     uint32_t slot;
+    bool output = false;  // an in-place output that updates the fed tensor
   };
   struct Fetch {
     int feed = -1;         // a fed value, returned as fed

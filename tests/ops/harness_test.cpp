@@ -43,6 +43,8 @@ CaseRun run_case(const OpCase& c, uint64_t seed, int threads) {
   } else {
     def.reference(node, values, r.want);
   }
+  // In-place ops (optimizer updates) write into their inputs: feed copies.
+  for (auto& [name, t] : feeds) t = t.clone();
   runtime::Session sess(g, {.threads = threads});
   r.got = sess.run(feeds, fetches);
   return r;

@@ -16,6 +16,7 @@ FLOWGRAD_OP_CASES(tanh)(unary_cases("tanh", -3, 3));
 FLOWGRAD_OP_CASES(sigmoid)(unary_cases("sigmoid", -6, 6));
 FLOWGRAD_OP_CASES(exp)(unary_cases("exp", -3, 3));
 FLOWGRAD_OP_CASES(log)(unary_cases("log", 0.1, 5));
+FLOWGRAD_OP_CASES(neg)(unary_cases("neg", -2, 2));
 FLOWGRAD_OP_CASES(gelu)({
     op_case("gelu", {f32({3, 4, 5})}, ops::GeluAttrs{}, -4, 4),
     op_case("gelu", {f32({3, 4, 5})}, ops::GeluAttrs{.approximate = "tanh"}, -4, 4),
