@@ -4,6 +4,7 @@
 // step with the node's input and output buffers.
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -15,6 +16,8 @@ struct KernelArgs {
   std::span<std::byte* const> outputs;
   int threads = 1;              // this node's share of the thread budget
   dnnl::stream* stream = nullptr;
+  uint64_t step = 0;            // the session's run counter: random ops key their
+                                // counter-based streams by (seed, step, node)
 
   template <class T> const T* in(size_t i) const { return reinterpret_cast<const T*>(inputs[i]); }
   template <class T> T* out(size_t i) const { return reinterpret_cast<T*>(outputs[i]); }

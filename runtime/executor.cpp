@@ -39,11 +39,12 @@ Executor::~Executor() { flow_.wait_for_all(); }
 
 void Executor::run_step(Step& s, int threads) {
   set_openmp_threads_for_this_thread(threads);
-  ops::KernelArgs args{s.inputs, s.outputs, threads, &this_thread_stream()};
+  ops::KernelArgs args{s.inputs, s.outputs, threads, &this_thread_stream(), step_};
   s.kernel->run(args);
 }
 
-void Executor::run(ExecMode mode) {
+void Executor::run(ExecMode mode, uint64_t step) {
+  step_ = step;
   if (mode == ExecMode::serial) {
     for (Step& s : steps_) run_step(s, s.big ? threads_ : 1);
     return;

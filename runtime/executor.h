@@ -36,12 +36,14 @@ class Executor {
  public:
   Executor(std::span<Step> steps, int threads);
   ~Executor();
-  void run(ExecMode mode);
+  // `step` is passed to every kernel (random ops key their streams by it).
+  void run(ExecMode mode, uint64_t step);
 
  private:
   void run_step(Step& s, int threads);
 
   std::span<Step> steps_;
+  uint64_t step_ = 0;
   int threads_;
   ThreadTokens tokens_;
   tbb::task_arena arena_;

@@ -220,7 +220,7 @@ size_t Plan::buffer_bytes() const {
   return b;
 }
 
-std::vector<graph::Tensor> Plan::run(std::span<const graph::Tensor> feeds, ExecMode mode) {
+std::vector<graph::Tensor> Plan::run(std::span<const graph::Tensor> feeds, ExecMode mode, uint64_t step) {
   FLOWGRAD_CHECK(feeds.size() == feed_types_.size(), "feed count differs from the plan's");
   for (size_t i = 0; i < feeds.size(); ++i) {
     FLOWGRAD_CHECK(feeds[i].type() == feed_types_[i], "feed type differs from the plan's");
@@ -229,7 +229,7 @@ std::vector<graph::Tensor> Plan::run(std::span<const graph::Tensor> feeds, ExecM
       else steps_[u.step].inputs[u.slot] = feeds[i].raw();
     }
   }
-  executor_->run(mode);
+  executor_->run(mode, step);
   std::vector<graph::Tensor> out;
   out.reserve(fetches_.size());
   for (const Fetch& f : fetches_) out.push_back(f.feed >= 0 ? feeds[f.feed] : f.tensor);

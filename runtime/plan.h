@@ -36,7 +36,8 @@ class Plan {
 
   // Feeds in FeedSpec order; types must match the specs. Returned tensors
   // share the plan's buffers: the next run overwrites them (clone() to keep).
-  std::vector<graph::Tensor> run(std::span<const graph::Tensor> feeds, ExecMode mode = ExecMode::parallel);
+  std::vector<graph::Tensor> run(std::span<const graph::Tensor> feeds, ExecMode mode = ExecMode::parallel,
+                                 uint64_t step = 0);
 
  private:
   friend std::unique_ptr<Plan> compile(const graph::Graph&, const std::vector<FeedSpec>&,

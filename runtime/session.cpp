@@ -63,7 +63,7 @@ std::vector<graph::Tensor> Session::run(const Feeds& feeds, const std::vector<gr
     }
   }
   last_ = it->second.get();
-  return last_->run(values, options_.mode);
+  return last_->run(values, options_.mode, step_++);
 }
 
 }  // namespace flowgrad::runtime

@@ -36,6 +36,10 @@ class Session {
                                  const std::source_location& loc = std::source_location::current());
 
   Workspace& workspace() { return *workspace_; }
+  // Runs so far; random ops (dropout, masking, negative sampling) key their
+  // streams by it. Restore it when resuming from a checkpoint.
+  uint64_t step() const { return step_; }
+  void set_step(uint64_t step) { step_ = step; }
   const graph::Graph& graph() const { return graph_; }
   size_t num_plans() const { return plans_.size(); }
   // The plan the last run used.
@@ -48,6 +52,7 @@ class Session {
   Workspace* workspace_;
   std::map<std::string, std::unique_ptr<Plan>> plans_;
   Plan* last_ = nullptr;
+  uint64_t step_ = 0;
 };
 
 }  // namespace flowgrad::runtime
