@@ -2,6 +2,17 @@
 // Everything a model author needs: the Builder, every op, nn layers, Session.
 
 #include "frontend/builder.h"
+#include "ops/broadcast_to.h"
+#include "ops/cast.h"
+#include "ops/fill.h"
+#include "ops/reduce.h"
+#include "ops/reshape.h"
+#include "ops/sigmoid_cross_entropy.h"
+#include "ops/softmax.h"
+#include "ops/softmax_cross_entropy.h"
+#include "ops/stop_gradient.h"
+#include "ops/transpose.h"
+#include "autodiff/grad.h"
 #include "frontend/nn.h"
 #include "frontend/optim.h"
 #include "runtime/session.h"
