@@ -16,7 +16,13 @@ std::vector<graph::Tensor> run_reference(const graph::Graph& src, const Feeds& f
     values[n->outputs[0]] = t;
   }
   graph::Graph g = specialize(src, specs);
+  std::vector<bool> needed(g.id_bound(), false);
+  for (graph::ValueId v : fetches) {
+    auto anc = graph::ancestors(g, g.value(v).producer);
+    for (size_t i = 0; i < anc.size(); ++i) needed[i] = needed[i] || anc[i];
+  }
   for (graph::NodeId id : graph::topological_order(g)) {
+    if (!needed[id]) continue;
     const graph::Node& n = g.node(id);
     const ops::OpDef& def = ops::get_op(n.op);
     if (def.source == ops::Source::input) continue;

@@ -37,7 +37,9 @@ case "${1:-}" in
   demo)
     install_deps
     build build
-    ./build/mlp_example
+    ./build/mlp_example --export build/demo
+    ./build/flowgrad replay build/demo/graph.pb --weights build/demo/weights.safetensors \
+      --feed build/demo/feed.safetensors --steps 5
     ;;
   test)
     install_deps

@@ -1,0 +1,18 @@
+#pragma once
+// The `flowgrad` subcommands. Each registers its options on the CLI11 app and
+// returns the function that runs it.
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace flowgrad::tools {
+
+using Command = std::function<int()>;
+
+Command add_ops_command(CLI::App& app);
+Command add_dot_command(CLI::App& app);
+Command add_inspect_command(CLI::App& app);
+Command add_replay_command(CLI::App& app);
+
+}  // namespace flowgrad::tools

@@ -1,0 +1,109 @@
+// flowgrad ops | dot | inspect: look at the registry and at graph files.
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "graph/dot.h"
+#include "ops/op_def.h"
+#include "runtime/graph_io.h"
+#include "runtime/plan.h"
+#include "tools/commands.h"
+
+namespace flowgrad::tools {
+namespace {
+
+struct Summary {
+  std::map<std::string, int> histogram;
+  int64_t params = 0, param_bytes = 0, state_bytes = 0;
+  std::vector<runtime::FeedSpec> inputs;
+  std::vector<std::string> input_names;
+};
+
+Summary summarize(const graph::Graph& g) {
+  Summary s;
+  for (graph::NodeId id : g.node_ids()) {
+    const graph::Node& n = g.node(id);
+    ++s.histogram[n.op];
+    const ops::OpDef& def = ops::get_op(n.op);
+    const graph::TensorType& t = g.value(n.outputs.at(0)).type;
+    if (def.source == ops::Source::variable) {
+      bool state = n.name.find("optimizer/") != std::string::npos;  // optimizer state and step counters
+      (state ? s.state_bytes : s.param_bytes) += static_cast<int64_t>(t.nbytes());
+      if (!state) s.params += t.numel();
+    }
+    if (def.source == ops::Source::input) {
+      s.inputs.push_back({n.outputs[0], t});
+      s.input_names.push_back(n.name + " " + t.str());
+    }
+  }
+  return s;
+}
+
+std::vector<graph::ValueId> fetch_targets(const graph::Graph& g) {
+  if (!g.outputs().empty()) return g.outputs();
+  std::vector<graph::ValueId> sinks;  // values nobody reads
+  for (graph::NodeId id : g.node_ids()) {
+    for (graph::ValueId v : g.node(id).outputs) {
+      if (g.uses(v).empty()) sinks.push_back(v);
+    }
+  }
+  return sinks;
+}
+
+int inspect(const std::string& path) {
+  graph::Graph g = runtime::load_graph(path);
+  Summary s = summarize(g);
+  std::printf("%s: %zu nodes\n", path.c_str(), g.num_nodes());
+  for (const auto& in : s.input_names) std::printf("  input      %s\n", in.c_str());
+  std::printf("parameters: %lld (%.2f MiB), optimizer state %.2f MiB\n", static_cast<long long>(s.params),
+              static_cast<double>(s.param_bytes) / (1 << 20), static_cast<double>(s.state_bytes) / (1 << 20));
+  runtime::Workspace ws;
+  auto plan = runtime::compile(g, s.inputs, fetch_targets(g), ws);
+  double flops = 0;
+  for (const auto& step : plan->steps()) flops += step.kernel->cost();
+  std::printf("per step: %zu kernels, ~%.3g flops (kernel cost estimate), %.2f MiB of activation/temporary buffers\n",
+              plan->steps().size(), flops, static_cast<double>(plan->buffer_bytes()) / (1 << 20));
+  std::printf("ops:\n");
+  std::vector<std::pair<int, std::string>> by_count;
+  for (const auto& [op, n] : s.histogram) by_count.emplace_back(-n, op);
+  std::sort(by_count.begin(), by_count.end());
+  for (const auto& [n, op] : by_count) std::printf("  %-36s %d\n", op.c_str(), -n);
+  return 0;
+}
+
+}  // namespace
+
+Command add_ops_command(CLI::App& app) {
+  app.add_subcommand("ops", "List the registered ops with their fusion class and gradient");
+  return [] {
+    std::printf("%-40s %-12s %-7s %s\n", "op", "fusion", "inputs", "gradient");
+    for (const ops::OpDef* d : ops::all_ops()) {
+      const char* grad = d->not_differentiable ? "not differentiable" : d->grad ? "rule" : "missing";
+      std::string inputs = d->num_inputs == ops::kVariadic ? "n" : std::to_string(d->num_inputs);
+      std::printf("%-40s %-12s %-7s %s\n", d->name.c_str(), ops::fusion_class_name(d->fusion), inputs.c_str(), grad);
+    }
+    return 0;
+  };
+}
+
+Command add_dot_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("dot", "Print a graph file as Graphviz dot (scopes as clusters)");
+  auto path = std::make_shared<std::string>();
+  auto depth = std::make_shared<int>(8);
+  cmd->add_option("graph", *path, "Graph file (.pb)")->required();
+  cmd->add_option("--depth", *depth, "Scope levels drawn as clusters");
+  return [path, depth] {
+    std::cout << graph::to_dot(runtime::load_graph(*path), {.max_depth = *depth});
+    return 0;
+  };
+}
+
+Command add_inspect_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("inspect", "Summarize a graph file: ops, parameters, cost and buffers per step");
+  auto path = std::make_shared<std::string>();
+  cmd->add_option("graph", *path, "Graph file (.pb)")->required();
+  return [path] { return inspect(*path); };
+}
+
+}  // namespace flowgrad::tools
