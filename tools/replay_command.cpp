@@ -8,6 +8,7 @@
 #include "runtime/safetensors.h"
 #include "runtime/session.h"
 #include "tools/commands.h"
+#include "tools/datagen.h"
 
 namespace flowgrad::tools {
 namespace {
@@ -74,6 +75,22 @@ Command add_replay_command(CLI::App& app) {
   cmd->add_option("--steps", a->steps, "Number of runs (a training graph trains one step per run)")->check(CLI::PositiveNumber);
   cmd->add_option("--out", a->out, "Folder to write the final variables to");
   return [a] { return replay(*a); };
+}
+
+}  // namespace flowgrad::tools
+
+namespace flowgrad::tools {
+
+Command add_gen_data_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("gen-data", "Generate the demo's corpus and labelled sentences (see tools/datagen.h)");
+  auto o = std::make_shared<DataOptions>();
+  cmd->add_option("--out", o->out_dir, "Output folder");
+  cmd->add_option("--documents", o->corpus_documents, "Corpus documents");
+  cmd->add_option("--seed", o->seed, "Random seed");
+  return [o] {
+    std::printf("%s\n", generate_data(*o).c_str());
+    return 0;
+  };
 }
 
 }  // namespace flowgrad::tools
