@@ -5,6 +5,7 @@
 #include "graph/algorithms.h"
 #include "ops/binary.h"
 #include "ops/fill.h"
+#include "ops/sparse_rows.h"
 
 namespace flowgrad::autodiff {
 namespace {
@@ -28,8 +29,15 @@ std::vector<bool> depends_on(const graph::Graph& g, const std::vector<graph::Nod
 }
 
 // Sum of the contributions to one value's gradient, in the order they came.
+// Sparse row gradients (embedding lookups) stay sparse when every part is
+// one: a single sparse_rows over all their indices and rows.
 std::optional<Expr> total(const std::vector<Expr>& parts, const ops::Loc& loc) {
   if (parts.empty()) return std::nullopt;
+  std::vector<ops::SparseRows> sparse;
+  for (const Expr& p : parts) {
+    if (auto s = ops::as_sparse_rows(p)) sparse.push_back(*s);
+  }
+  if (parts.size() > 1 && sparse.size() == parts.size()) return ops::add_sparse_rows(sparse, loc);
   Expr sum = parts[0];
   for (size_t i = 1; i < parts.size(); ++i) sum = ops::add(sum, parts[i], loc);
   return sum;

@@ -6,6 +6,8 @@
 #include "ops/control.h"
 #include "ops/global_norm.h"
 #include "ops/sgd_update.h"
+#include "ops/sparse_rows.h"
+#include "ops/sparse_update.h"
 
 namespace flowgrad::frontend::optim {
 namespace {
@@ -25,7 +27,14 @@ std::vector<Expr> sgd_updates(Builder& b, const Sgd& o, const TrainStep& t, cons
   std::vector<Expr> out;
   ops::SgdAttrs a{.momentum = o.momentum, .nesterov = o.nesterov, .weight_decay = o.weight_decay};
   for (size_t i = 0; i < t.params.size(); ++i) {
-    if (o.momentum > 0) {
+    if (auto sparse = ops::as_sparse_rows(t.grads[i])) {
+      if (o.momentum > 0) {
+        throw ValueError("minimize: momentum is not supported with sparse gradients: '" + t.params[i].producer().name +
+                         "' gets a sparse row gradient (an embedding lookup); use Sgd without momentum, Adam or "
+                         "AdamW (at " + SourceLoc::from(loc).str() + ")");
+      }
+      out.push_back(ops::sparse_sgd_update(t.params[i], sparse->indices, sparse->rows, t.lr, a, loc));
+    } else if (o.momentum > 0) {
       Expr buf = state_like(b, t.params[i], "momentum", loc);
       out.push_back(ops::sgd_momentum_update(t.params[i], t.grads[i], t.lr, buf, a, loc)[0]);
     } else {
@@ -43,7 +52,11 @@ std::vector<Expr> adam_updates(Builder& b, const O& o, bool decoupled, const Tra
                    .decoupled = decoupled};
   for (size_t i = 0; i < t.params.size(); ++i) {
     Expr m = state_like(b, t.params[i], "adam_m", loc), v = state_like(b, t.params[i], "adam_v", loc);
-    out.push_back(ops::adam_update(t.params[i], t.grads[i], m, v, t.lr, step_count, a, loc)[0]);
+    if (auto sparse = ops::as_sparse_rows(t.grads[i])) {  // lazy: touched rows only
+      out.push_back(ops::sparse_adam_update(t.params[i], sparse->indices, sparse->rows, m, v, t.lr, step_count, a, loc)[0]);
+    } else {
+      out.push_back(ops::adam_update(t.params[i], t.grads[i], m, v, t.lr, step_count, a, loc)[0]);
+    }
   }
   return out;
 }

@@ -10,6 +10,15 @@
 // update per parameter. Optimizer state (momentum buffers, Adam moments)
 // lives in the Workspace next to the parameters:
 // "optimizer/<param>/momentum", "optimizer/<param>/adam_m", ".../adam_v".
+//
+// Sparse gradients: a parameter whose gradient is a sparse_rows value (an
+// embedding looked up with gather, ops/sparse_rows.h) is updated from its
+// indices and rows by sparse_sgd_update / sparse_adam_update
+// (ops/sparse_update.h), so the dense V x D gradient is never formed. Those
+// updates are lazy: only the looked-up rows change, and weight decay and the
+// Adam moments of the other rows stay untouched that step. Momentum SGD has
+// no sparse form: minimize() throws a ValueError for it. Global-norm clipping
+// consumes every gradient, so it materializes sparse ones (dense update).
 
 #include <variant>
 

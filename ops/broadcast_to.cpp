@@ -63,6 +63,8 @@ Expr broadcast_to(Expr x, Shape shape, const Loc& loc) {
   return x.emitter().emit1("broadcast_to", BroadcastToAttrs{std::move(shape)}, {x}, loc);
 }
 
+Expr expand(Expr x, Shape shape, const Loc& loc) { return broadcast_to(x, std::move(shape), loc); }
+
 Expr sum_to(Expr g, const Shape& shape, const Loc& loc) {
   if (g.shape() == shape) return g;
   int64_t lead = g.rank() - static_cast<int64_t>(shape.size());

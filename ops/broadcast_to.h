@@ -18,6 +18,8 @@ struct BroadcastToAttrs {
 };
 
 Expr broadcast_to(Expr x, Shape shape, const Loc& loc = Loc::current());
+// Alias of broadcast_to (PyTorch's name).
+Expr expand(Expr x, Shape shape, const Loc& loc = Loc::current());
 Expr sum_to(Expr g, const Shape& shape, const Loc& loc = Loc::current());
 
 }  // namespace flowgrad::ops

@@ -98,7 +98,7 @@ using InitFn = std::function<void(const graph::Node&, Tensor&)>;
 struct OpDef {
   std::string name;
   int num_inputs = 0;  // kVariadic: any number >= 1
-  int num_outputs = 1;
+  int num_outputs = 1;  // kVariadic: as many as `infer` returns (split)
   FusionClass fusion = FusionClass::opaque;
   Source source = Source::none;
   std::function<std::unique_ptr<graph::AttrsBase>()> make_attrs;

@@ -1,0 +1,97 @@
+#pragma once
+// Row indices grouped by value, and the scatter-add kernel built on them:
+// the shared core of sparse_rows, scatter_add and the sparse optimizer updates.
+//
+//   indices [N] (i32 or i64), each in [0, V)
+//   -> groups g = 0..G-1, one per distinct index, in increasing index order;
+//      for_each_position(g) visits the positions p with indices[p] == row(g),
+//      increasing.
+//
+// Summing a group's rows in that order adds duplicates "in index order", and
+// groups touch disjoint output rows, so a kernel that runs the groups in
+// parallel gives bit-identical results for any thread count.
+// build() sorts (index, position) pairs in place: no allocation per run.
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "graph/error.h"
+#include "graph/tensor.h"
+#include "ops/kernel.h"
+#include "ops/parallel.h"
+
+namespace flowgrad::ops {
+
+inline int64_t index_at(const std::byte* indices, graph::DType t, int64_t i) {
+  return t == graph::DType::i64 ? reinterpret_cast<const int64_t*>(indices)[i]
+                                : reinterpret_cast<const int32_t*>(indices)[i];
+}
+
+// Throws ValueError "<who>: expected indices in [0, V), got <i> at position <p>".
+[[noreturn]] void fail_index(const std::string& who, int64_t index, int64_t position, int64_t num_rows);
+
+inline int64_t checked_index(const std::byte* indices, graph::DType t, int64_t p, int64_t num_rows,
+                             const std::string& who) {
+  int64_t i = index_at(indices, t, p);
+  if (i < 0 || i >= num_rows) fail_index(who, i, p, num_rows);
+  return i;
+}
+
+class RowGroups {
+ public:
+  explicit RowGroups(int64_t n);  // scratch for n indices, allocated once
+
+  // Checks every index against [0, num_rows) (throwing as fail_index) and groups them.
+  void build(const std::byte* indices, graph::DType t, int64_t num_rows, const std::string& who);
+
+  int64_t size() const { return groups_; }
+  int64_t row(int64_t g) const { return sorted_[static_cast<size_t>(starts_[g])].first; }
+  // Positions of group g, increasing: sorted_[starts_[g] .. starts_[g + 1]).second.
+  template <class F> void for_each_position(int64_t g, F&& f) const {
+    for (int64_t k = starts_[g]; k < starts_[g + 1]; ++k) f(sorted_[static_cast<size_t>(k)].second);
+  }
+
+  // body(g) for every group, in parallel blocks of about kBlock / row_size groups.
+  template <class Body> void parallel_groups(int64_t row_size, int threads, Body&& body) const {
+    int64_t block = std::max<int64_t>(1, kBlock / std::max<int64_t>(1, row_size));
+    parallel_blocks(groups_, threads, block, [&](int64_t lo, int64_t hi) {
+      for (int64_t g = lo; g < hi; ++g) body(g);
+    });
+  }
+
+ private:
+  std::vector<std::pair<int64_t, int64_t>> sorted_;  // (index, position)
+  std::vector<int64_t> starts_;                      // groups_ + 1 bounds into sorted_
+  int64_t groups_ = 0;
+};
+
+// out[row(g), :] += rows[p, :] for every group g and its positions p, in
+// order. rows: [N, d], out: [V, d].
+void scatter_add_rows(const RowGroups& groups, const float* rows, int64_t d, float* out, int threads);
+
+// out = base + Σ scattered rows (base: [V, d] or, without one, zeros).
+// Inputs {base,} indices [N], rows [N, d]; output [V, d]. `who` names the
+// node in index errors.
+class ScatterAddKernel final : public Kernel {
+ public:
+  ScatterAddKernel(int64_t num_rows, int64_t n, int64_t d, graph::DType index_type, bool with_base, std::string who);
+  void run(const KernelArgs& k) override;
+  double cost() const override { return static_cast<double>((num_rows_ + n_) * d_); }
+
+ private:
+  int64_t num_rows_, n_, d_;
+  graph::DType index_type_;
+  bool with_base_;
+  std::string who_;
+  RowGroups groups_;
+};
+
+// The plain-loop oracle of ScatterAddKernel, accumulating in double
+// (base may be null).
+void scatter_add_reference(const graph::Tensor* base, const graph::Tensor& indices, const graph::Tensor& rows,
+                           graph::Tensor& out, const std::string& who);
+
+}  // namespace flowgrad::ops

@@ -1,0 +1,219 @@
+#include "ops/sparse_update.h"
+
+#include <cmath>
+
+#include "ops/scatter_kernel.h"
+
+namespace flowgrad::ops {
+namespace {
+
+const TensorType kScalar{DType::f32, {}};
+
+// param [V, D...], indices [N], rows [N, D...] at inputs 0, 1, 2.
+void check_sparse_gradient(const InferContext& ctx) {
+  const TensorType &p = ctx.in(0), &idx = ctx.in(1), &rows = ctx.in(2);
+  if (p.dtype != DType::f32 || p.rank() < 1) ctx.fail("expected an f32 parameter [V, ...], got " + p.str());
+  if ((idx.dtype != DType::i32 && idx.dtype != DType::i64) || idx.rank() != 1) {
+    ctx.fail("expected i32 or i64 indices [N], got " + idx.str());
+  }
+  Shape want = p.shape;
+  want[0] = idx.shape[0];
+  if (rows != TensorType{DType::f32, want}) ctx.fail("expected rows f32" + graph::shape_str(want) + ", got " + rows.str());
+}
+
+std::vector<TensorType> infer_sgd(const InferContext& ctx) {
+  check_sparse_gradient(ctx);
+  if (ctx.in(3) != kScalar) ctx.fail("expected an f32 scalar learning rate, got " + ctx.in(3).str());
+  const auto& a = ctx.attrs_as<SgdAttrs>();
+  if (a.momentum != 0 || a.nesterov) ctx.fail("expected momentum 0: momentum is not supported with sparse gradients");
+  if (a.weight_decay < 0) ctx.fail("expected weight_decay >= 0");
+  return {ctx.in(0)};
+}
+
+std::vector<TensorType> infer_adam(const InferContext& ctx) {
+  check_sparse_gradient(ctx);
+  const TensorType& p = ctx.in(0);
+  for (int i : {3, 4}) {
+    if (ctx.in(i) != p) ctx.fail("expected m and v of type " + p.str() + ", got " + ctx.in(i).str());
+  }
+  if (ctx.in(5) != kScalar || ctx.in(6) != kScalar) ctx.fail("expected f32 scalars for lr and step");
+  const auto& a = ctx.attrs_as<AdamAttrs>();
+  if (!(a.beta1 >= 0 && a.beta1 < 1 && a.beta2 >= 0 && a.beta2 < 1 && a.eps > 0)) {
+    ctx.fail("expected 0 <= beta1, beta2 < 1 and eps > 0");
+  }
+  return {p, p, p};
+}
+
+// Sizes of a [V, D...] parameter: V rows of d elements; n indices.
+struct Dims {
+  int64_t v = 0, d = 1, n = 0;
+};
+
+Dims dims_of(std::span<const TensorType> in) {
+  Dims s{in[0].shape[0], 1, in[1].numel()};
+  for (size_t i = 1; i < in[0].shape.size(); ++i) s.d *= in[0].shape[i];
+  return s;
+}
+
+std::string who(const graph::Node& n) { return n.name + " (" + n.op + ")"; }
+
+// Σ of column j over the group's rows, in position order.
+float group_sum(const RowGroups& groups, int64_t g, const float* rows, int64_t d, int64_t j) {
+  float s = 0.0f;
+  groups.for_each_position(g, [&](int64_t p) { s += rows[p * d + j]; });
+  return s;
+}
+
+class SparseSgdKernel final : public Kernel {
+ public:
+  SparseSgdKernel(SgdAttrs a, Dims s, DType it, std::string who)
+      : a_(a), s_(s), it_(it), who_(std::move(who)), groups_(s.n) {}
+  void run(const KernelArgs& k) override {
+    groups_.build(k.inputs[1], it_, s_.v, who_);
+    float* p = k.out<float>(0);  // == input 0
+    const float* rows = k.in<float>(2);
+    const float lr = *k.in<float>(3), wd = static_cast<float>(a_.weight_decay);
+    groups_.parallel_groups(s_.d, k.threads, [&](int64_t g) {
+      float* pr = p + groups_.row(g) * s_.d;
+      for (int64_t j = 0; j < s_.d; ++j) pr[j] -= lr * (group_sum(groups_, g, rows, s_.d, j) + wd * pr[j]);
+    });
+  }
+  double cost() const override { return static_cast<double>(s_.n * s_.d) * 4; }
+
+ private:
+  SgdAttrs a_;
+  Dims s_;
+  DType it_;
+  std::string who_;
+  RowGroups groups_;
+};
+
+class SparseAdamKernel final : public Kernel {
+ public:
+  SparseAdamKernel(AdamAttrs a, Dims s, DType it, std::string who)
+      : a_(a), s_(s), it_(it), who_(std::move(who)), groups_(s.n) {}
+  void run(const KernelArgs& k) override {
+    groups_.build(k.inputs[1], it_, s_.v, who_);
+    float *p = k.out<float>(0), *m = k.out<float>(1), *v = k.out<float>(2);
+    const float* rows = k.in<float>(2);
+    const float lr = *k.in<float>(5);
+    const double t = *k.in<float>(6);
+    const float b1 = static_cast<float>(a_.beta1), b2 = static_cast<float>(a_.beta2);
+    const float c1 = static_cast<float>(1.0 / (1.0 - std::pow(a_.beta1, t)));  // bias corrections
+    const float c2 = static_cast<float>(1.0 / (1.0 - std::pow(a_.beta2, t)));
+    const float eps = static_cast<float>(a_.eps), wd = static_cast<float>(a_.weight_decay);
+    const float shrink = a_.decoupled ? 1.0f - lr * wd : 1.0f, l2 = a_.decoupled ? 0.0f : wd;
+    groups_.parallel_groups(s_.d, k.threads, [&](int64_t g) {
+      const int64_t base = groups_.row(g) * s_.d;
+      for (int64_t i = base; i < base + s_.d; ++i) {
+        float gi = group_sum(groups_, g, rows, s_.d, i - base) + l2 * p[i];
+        m[i] = b1 * m[i] + (1 - b1) * gi;
+        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+        p[i] = p[i] * shrink - lr * (m[i] * c1) / (std::sqrt(v[i] * c2) + eps);
+      }
+    });
+  }
+  double cost() const override { return static_cast<double>(s_.n * s_.d) * 10; }
+
+ private:
+  AdamAttrs a_;
+  Dims s_;
+  DType it_;
+  std::string who_;
+  RowGroups groups_;
+};
+
+// Per touched row r: g_r in double, in position order. Returns {row, g_r}.
+std::vector<std::pair<int64_t, std::vector<double>>> summed_rows(const Tensor& idx, const Tensor& rows, Dims s,
+                                                                 const std::string& who) {
+  std::vector<std::pair<int64_t, std::vector<double>>> out;
+  std::vector<int64_t> slot(static_cast<size_t>(s.v), -1);
+  for (int64_t p = 0; p < s.n; ++p) {
+    int64_t r = checked_index(idx.raw(), idx.dtype(), p, s.v, who);
+    if (slot[r] < 0) {
+      slot[r] = static_cast<int64_t>(out.size());
+      out.push_back({r, std::vector<double>(static_cast<size_t>(s.d), 0.0)});
+    }
+    for (int64_t j = 0; j < s.d; ++j) out[slot[r]].second[j] += rows.at(p * s.d + j);
+  }
+  return out;
+}
+
+void reference_sgd(const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
+  const auto& a = n.attrs_as<SgdAttrs>();
+  Dims s = dims_of(std::vector<TensorType>{in[0].type(), in[1].type()});
+  const double lr = in[3].at(0);
+  for (int64_t i = 0; i < in[0].numel(); ++i) out[0].data<float>()[i] = in[0].data<float>()[i];
+  for (const auto& [r, g] : summed_rows(in[1], in[2], s, who(n))) {
+    for (int64_t j = 0; j < s.d; ++j) {
+      double p = in[0].at(r * s.d + j);
+      out[0].data<float>()[r * s.d + j] = static_cast<float>(p - lr * (g[j] + a.weight_decay * p));
+    }
+  }
+}
+
+void reference_adam(const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
+  const auto& a = n.attrs_as<AdamAttrs>();
+  Dims s = dims_of(std::vector<TensorType>{in[0].type(), in[1].type()});
+  const double lr = in[5].at(0), t = in[6].at(0);
+  for (int k = 0; k < 3; ++k) {
+    for (int64_t i = 0; i < in[0].numel(); ++i) out[k].data<float>()[i] = in[k == 0 ? 0 : k + 2].data<float>()[i];
+  }
+  for (const auto& [r, g_r] : summed_rows(in[1], in[2], s, who(n))) {
+    for (int64_t j = 0; j < s.d; ++j) {
+      const int64_t i = r * s.d + j;
+      double p = in[0].at(i), g = g_r[j];
+      if (a.decoupled) p *= 1 - lr * a.weight_decay;
+      else g += a.weight_decay * p;
+      double m = a.beta1 * in[3].at(i) + (1 - a.beta1) * g;
+      double v = a.beta2 * in[4].at(i) + (1 - a.beta2) * g * g;
+      double mhat = m / (1 - std::pow(a.beta1, t)), vhat = v / (1 - std::pow(a.beta2, t));
+      out[0].data<float>()[i] = static_cast<float>(p - lr * mhat / (std::sqrt(vhat) + a.eps));
+      out[1].data<float>()[i] = static_cast<float>(m);
+      out[2].data<float>()[i] = static_cast<float>(v);
+    }
+  }
+}
+
+}  // namespace
+
+FLOWGRAD_REGISTER_OP({
+    .name = "sparse_sgd_update",
+    .num_inputs = 4,
+    .fusion = FusionClass::opaque,
+    .make_attrs = attrs_factory<SgdAttrs>(),
+    .infer = infer_sgd,
+    .lower = [](const LowerContext& ctx) -> std::unique_ptr<Kernel> {
+      return std::make_unique<SparseSgdKernel>(ctx.attrs<SgdAttrs>(), dims_of(ctx.inputs), ctx.inputs[1].dtype, who(ctx.node));
+    },
+    .reference = reference_sgd,
+    .not_differentiable = true,  // an optimizer step
+    .inplace = {{0, 0}},
+});
+
+FLOWGRAD_REGISTER_OP({
+    .name = "sparse_adam_update",
+    .num_inputs = 7,
+    .num_outputs = 3,
+    .fusion = FusionClass::opaque,
+    .make_attrs = attrs_factory<AdamAttrs>(),
+    .infer = infer_adam,
+    .lower = [](const LowerContext& ctx) -> std::unique_ptr<Kernel> {
+      return std::make_unique<SparseAdamKernel>(ctx.attrs<AdamAttrs>(), dims_of(ctx.inputs), ctx.inputs[1].dtype, who(ctx.node));
+    },
+    .reference = reference_adam,
+    .not_differentiable = true,  // an optimizer step
+    .inplace = {{0, 0}, {1, 3}, {2, 4}},
+});
+
+Expr sparse_sgd_update(Expr param, Expr indices, Expr rows, Expr lr, SgdAttrs attrs, const Loc& loc) {
+  return param.emitter().emit1("sparse_sgd_update", attrs, {param, indices, rows, lr}, loc);
+}
+
+std::vector<Expr> sparse_adam_update(Expr param, Expr indices, Expr rows, Expr m, Expr v, Expr lr, Expr step,
+                                     AdamAttrs attrs, const Loc& loc) {
+  return param.emitter().emit("sparse_adam_update", std::make_shared<graph::Attrs<AdamAttrs>>(attrs),
+                              {param, indices, rows, m, v, lr, step}, loc);
+}
+
+}  // namespace flowgrad::ops
