@@ -5,7 +5,10 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <string_view>
+
+#include "ops/expr.h"
 
 namespace flowgrad::ops {
 
@@ -33,6 +36,23 @@ inline double uniform01(uint64_t key, uint64_t counter) {
 inline double normal01(uint64_t key, uint64_t counter) {
   double u1 = uniform01(key, 2 * counter), u2 = uniform01(key, 2 * counter + 1);
   return std::sqrt(-2.0 * std::log1p(-u1)) * std::cos(6.283185307179586 * u2);
+}
+
+// The stream of a random op (dropout, negative sampling) about to be emitted
+// under the emitter's current scope: a free node name (`leaf`, else `leaf_1`,
+// `leaf_2`, ...) and the hash of its full path. The builder stores the key in
+// the op's attrs and emits the node under that name, so each random node has
+// its own stream, stable across rebuilds of the same model and kept by
+// serialization.
+struct RandomStream {
+  std::string leaf;
+  int64_t key = 0;
+};
+
+inline RandomStream random_stream(const Emitter& em, const std::string& leaf) {
+  std::string name = leaf;
+  for (int k = 1; em.graph().find(em.path(name)) != nullptr; ++k) name = leaf + "_" + std::to_string(k);
+  return {name, static_cast<int64_t>(hash_name(em.path(name)))};
 }
 
 }  // namespace flowgrad::ops

@@ -1,0 +1,174 @@
+#include "ops/masked_softmax.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "ops/binary.h"
+#include "ops/broadcast_to.h"
+#include "ops/parallel.h"
+#include "ops/shape_util.h"
+#include "ops/softmax_backward.h"
+
+namespace flowgrad::ops {
+namespace {
+
+std::vector<TensorType> infer(const InferContext& ctx) {
+  const TensorType &x = ctx.in(0), &mask = ctx.in(1);
+  if (x.dtype != DType::f32 || x.rank() < 1) ctx.fail("expected x f32[..., N], got " + x.str());
+  if (mask.dtype != DType::f32) ctx.fail("expected an f32 mask, got " + mask.str());
+  auto b = broadcast_shapes(x.shape, mask.shape);
+  if (!b || *b != x.shape) ctx.fail("expected a mask broadcastable to " + graph::shape_str(x.shape) + ", got " + mask.str());
+  return {x};
+}
+
+// x as rows of N, and where each row's mask starts and steps.
+struct Geometry {
+  Shape x;
+  std::vector<int64_t> mask_strides;  // over x's dims, 0 where broadcast
+  int64_t rows = 0, n = 0;
+
+  Geometry(const Shape& xs, const Shape& ms) : x(xs), mask_strides(broadcast_strides(ms, xs)), n(xs.back()) {
+    rows = n ? graph::numel(xs) / n : 0;
+  }
+  int64_t mask_base(int64_t row) const { return strided_offset(row * n, x, mask_strides); }
+  int64_t mask_step() const { return mask_strides.back(); }
+};
+
+// exp(x) for x <= 0 (here z - max), written so that GCC vectorizes it
+// (glibc's expf is scalar): x = n ln2 + r with |r| <= ln2 / 2, e^r from
+// Cephes' expf polynomial (about 1 ulp), 2^n from the exponent bits. Below
+// -87.3 (2^-126) it gives exactly 0, so a -inf mask gives 0; NaN stays NaN.
+// The range checks are integer masks: a float compare would be a trapping
+// branch under the default -ftrapping-math and block vectorization.
+inline float exp_nonpositive(float x) {
+  constexpr float kRound = 12582912.0f;  // 1.5 · 2^23: adding it rounds to an integer
+  float t = x * 1.44269504f + kRound;
+  float n = t - kRound;
+  float r = x - n * 0.693359375f - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  uint32_t two_n = (std::bit_cast<uint32_t>(t) - std::bit_cast<uint32_t>(kRound) + 127u) << 23;
+  uint32_t y = std::bit_cast<uint32_t>(p * std::bit_cast<float>(two_n));
+  uint32_t ux = std::bit_cast<uint32_t>(x), mag = ux & 0x7fffffffu;
+  uint32_t in_range = 0u - static_cast<uint32_t>(mag <= std::bit_cast<uint32_t>(87.3f));  // all ones or 0
+  uint32_t nan = 0u - static_cast<uint32_t>(mag > 0x7f800000u);
+  return std::bit_cast<float>((y & in_range) | (ux & nan));
+}
+
+// Max and sum of a row in 8 interleaved lanes, combined in a fixed order:
+// plain loops that GCC vectorizes (an omp simd reduction here does not).
+float row_max(const float* z, int64_t n) {
+  float lanes[8];
+  std::fill(lanes, lanes + 8, -std::numeric_limits<float>::infinity());
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    for (int k = 0; k < 8; ++k) lanes[k] = lanes[k] > z[j + k] ? lanes[k] : z[j + k];
+  }
+  for (; j < n; ++j) lanes[0] = std::max(lanes[0], z[j]);
+  return *std::max_element(lanes, lanes + 8);
+}
+
+float row_sum(const float* z, int64_t n) {
+  float lanes[8] = {};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    for (int k = 0; k < 8; ++k) lanes[k] += z[j + k];
+  }
+  for (; j < n; ++j) lanes[0] += z[j];
+  float s = 0;
+  for (float l : lanes) s += l;
+  return s;
+}
+
+// y for rows [lo, hi): z = x·scale + mask, max-shifted exp, normalized.
+void softmax_rows(const float* x, const float* mask, float* y, const Geometry& g, float scale, int64_t lo, int64_t hi) {
+  const int64_t n = g.n;
+  for (int64_t r = lo; r < hi; ++r) {
+    const float* xr = x + r * n;
+    const float* mr = mask + g.mask_base(r);
+    float* yr = y + r * n;
+    if (g.mask_step() == 1) {
+#pragma omp simd
+      for (int64_t j = 0; j < n; ++j) yr[j] = xr[j] * scale + mr[j];
+    } else {  // one mask value for the whole row
+      const float c = mr[0];
+#pragma omp simd
+      for (int64_t j = 0; j < n; ++j) yr[j] = xr[j] * scale + c;
+    }
+    const float m = row_max(yr, n);
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) yr[j] = exp_nonpositive(yr[j] - m);  // NaN if the row is all -inf
+    const float inv = 1.0f / row_sum(yr, n);
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) yr[j] *= inv;
+  }
+}
+
+class MaskedSoftmaxKernel final : public Kernel {
+ public:
+  MaskedSoftmaxKernel(Geometry g, float scale) : g_(std::move(g)), scale_(scale) {}
+  void run(const KernelArgs& k) override {
+    int64_t block = std::max<int64_t>(1, kBlock / std::max<int64_t>(1, g_.n));
+    parallel_blocks(g_.rows, k.threads, block, [&](int64_t lo, int64_t hi) {
+      softmax_rows(k.in<float>(0), k.in<float>(1), k.out<float>(0), g_, scale_, lo, hi);
+    });
+  }
+  double cost() const override { return 10.0 * static_cast<double>(g_.rows * g_.n); }
+
+ private:
+  Geometry g_;
+  float scale_;
+};
+
+void reference(const graph::Node& node, std::span<const Tensor> in, std::span<Tensor> out) {
+  Geometry g(in[0].shape(), in[1].shape());
+  double scale = node.attrs_as<MaskedSoftmaxAttrs>().scale;
+  const float *x = in[0].data<float>(), *mask = in[1].data<float>();
+  std::vector<double> z(g.n);
+  for (int64_t r = 0; r < g.rows; ++r) {
+    double m = -INFINITY, sum = 0;
+    for (int64_t j = 0; j < g.n; ++j) {
+      z[j] = x[r * g.n + j] * scale + mask[g.mask_base(r) + j * g.mask_step()];
+      m = std::max(m, z[j]);
+    }
+    for (int64_t j = 0; j < g.n; ++j) sum += std::exp(z[j] - m);
+    for (int64_t j = 0; j < g.n; ++j) out[0].data<float>()[r * g.n + j] = static_cast<float>(std::exp(z[j] - m) / sum);
+  }
+}
+
+std::vector<std::optional<Expr>> grad(GradContext& c) {
+  double scale = c.attrs<MaskedSoftmaxAttrs>().scale;
+  Expr ds = softmax_backward(c.dout(), c.out(), {.axis = -1}, c.loc);  // d/dz
+  Expr dx = scale == 1.0 ? ds : ds * static_cast<float>(scale);
+  return {dx, sum_to(ds, c.in(1).shape(), c.loc)};
+}
+
+}  // namespace
+
+FLOWGRAD_REGISTER_OP({
+    .name = "masked_softmax",
+    .num_inputs = 2,
+    .fusion = FusionClass::opaque,
+    .make_attrs = attrs_factory<MaskedSoftmaxAttrs>(),
+    .infer = infer,
+    .lower = [](const LowerContext& ctx) -> std::unique_ptr<Kernel> {
+      return std::make_unique<MaskedSoftmaxKernel>(Geometry(ctx.inputs[0].shape, ctx.inputs[1].shape),
+                                                   static_cast<float>(ctx.attrs<MaskedSoftmaxAttrs>().scale));
+    },
+    .reference = reference,
+    .grad = grad,
+});
+
+Expr masked_softmax(Expr x, Expr mask, MaskedSoftmaxAttrs attrs, const Loc& loc) {
+  return x.emitter().emit1("masked_softmax", attrs, {x, mask}, loc);
+}
+
+}  // namespace flowgrad::ops
