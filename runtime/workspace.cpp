@@ -34,6 +34,10 @@ std::vector<std::string> Workspace::names() const {
   return out;
 }
 
+size_t Workspace::erase_containing(const std::string& part) {
+  return std::erase_if(vars_, [&](const auto& kv) { return kv.first.find(part) != std::string::npos; });
+}
+
 graph::Tensor& Workspace::bind(const graph::Node& node, const graph::TensorType& type) {
   auto it = vars_.find(node.name);
   if (it != vars_.end()) {

@@ -21,6 +21,9 @@ class Workspace {
   // Replaces the contents of an existing variable (same type) or adds one.
   void set(const std::string& name, const graph::Tensor& value);
   std::vector<std::string> names() const;
+  // Drops the variables whose name contains `part` (e.g. "optimizer/" to
+  // start fine-tuning with fresh optimizer state); returns how many.
+  size_t erase_containing(const std::string& part);
 
   // Storage for a variable node: created and initialized by the op's init
   // rule on first use; checked against the node's type afterwards.
