@@ -53,7 +53,8 @@ std::vector<Expr> Emitter::emit(std::string_view op, std::shared_ptr<const graph
   }
   InferContext ctx{def.name, node_name, *attrs, in_types, where};
   std::vector<TensorType> out_types = def.infer(ctx);
-  FLOWGRAD_CHECK(static_cast<int>(out_types.size()) == def.num_outputs, "op '" + def.name + "' inferred a wrong output count");
+  FLOWGRAD_CHECK(def.num_outputs == kVariadic || static_cast<int>(out_types.size()) == def.num_outputs,
+                 "op '" + def.name + "' inferred a wrong output count");
   graph::NodeId id = graph_->add_node(def.name, node_name, std::move(attrs), std::move(in_ids), out_types, where);
   std::vector<Expr> outs;
   for (graph::ValueId v : graph_->node(id).outputs) outs.emplace_back(this, v);
