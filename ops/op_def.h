@@ -98,7 +98,7 @@ using InitFn = std::function<void(const graph::Node&, Tensor&)>;
 struct OpDef {
   std::string name;
   int num_inputs = 0;  // kVariadic: any number >= 1
-  int num_outputs = 1;  // kVariadic: as many as `infer` returns (split)
+  int num_outputs = 1;  // kVariadic: as many as `infer` returns (split, lstm_backward)
   FusionClass fusion = FusionClass::opaque;
   Source source = Source::none;
   std::function<std::unique_ptr<graph::AttrsBase>()> make_attrs;
@@ -112,6 +112,10 @@ struct OpDef {
   // gives the output the input's storage and runs the node after every other
   // reader of that input (optimizer updates, step counters).
   std::vector<std::pair<int, int>> inplace;
+  // The last `hidden_outputs` outputs carry kernel state for a backward op
+  // (lstm's oneDNN workspace): not part of the op's meaning, so the op harness
+  // does not compare them with the reference kernel (which writes zeros).
+  int hidden_outputs = 0;
 };
 
 inline constexpr int kVariadic = -1;
