@@ -20,6 +20,10 @@
 
 namespace flowgrad {
 using frontend::Builder;
+using graph::DType;
+using graph::Shape;
+using graph::Tensor;
+using graph::TensorType;
 using ops::Expr;
 namespace nn = frontend::nn;
 namespace optim = frontend::optim;

@@ -1,0 +1,47 @@
+#include "models/word2vec.h"
+
+#include "ops/concat.h"
+#include "ops/gather.h"
+#include "ops/word2vec.h"
+
+namespace flowgrad::models {
+
+Word2Vec word2vec(Builder& b, const Word2VecConfig& c, int64_t vocab_size, int64_t batch, int64_t total_steps) {
+  if (c.mode != "skipgram" && c.mode != "cbow") throw ValueError("word2vec: expected mode skipgram|cbow, got '" + c.mode + "'");
+  Word2Vec m;
+  int64_t k = c.negatives, d = c.dim;
+  bool cbow = c.mode == "cbow";
+  if (cbow) {
+    m.inputs = b.input("contexts", {DType::i32, {batch, 2 * c.window}});
+    m.mask = b.input("context_mask", {DType::f32, {batch, 2 * c.window}});
+  } else {
+    m.inputs = b.input("inputs", {DType::i32, {batch}});
+  }
+  m.targets = b.input("targets", {DType::i32, {batch}});
+  m.negatives = b.input("negatives", {DType::i32, {batch, k}});
+  auto s = b.scope("word2vec");
+  // word2vec.c: input vectors uniform in ±0.5/D, output vectors zero
+  m.input_vectors = b.variable("input_vectors", {.shape = {vocab_size, d}, .init = "uniform", .scale = 0.5 / static_cast<double>(d), .seed = c.seed});
+  m.output_vectors = b.variable("output_vectors", {.shape = {vocab_size, d}, .init = "zeros"});
+  Expr h;
+  if (cbow) {
+    Expr rows = ops::gather(m.input_vectors, m.inputs);                  // [B, 2W, D]
+    Expr masked = rows * ops::reshape(m.mask, {batch, 2 * c.window, 1});  // padding rows -> 0
+    Expr count = ops::reduce_sum(m.mask, {.axes = {1}, .keepdims = true}) + 1e-6f;  // [B, 1]
+    h = ops::reduce_sum(masked, {.axes = {1}}) / count;                  // [B, D]
+  } else {
+    h = ops::gather(m.input_vectors, m.inputs);  // [B, D]
+  }
+  Expr candidates = ops::concat({ops::reshape(m.targets, {batch, 1}), m.negatives}, 1);  // [B, 1+K]
+  Expr logits = ops::batched_dot(h, ops::gather(m.output_vectors, candidates));         // [B, 1+K]
+  Tensor labels({DType::f32, {batch, 1 + k}});
+  for (int64_t i = 0; i < batch; ++i) labels.data<float>()[i * (1 + k)] = 1.0f;
+  // word2vec.c applies every example's gradient at the full rate: sum, not mean
+  Expr total = ops::sigmoid_binary_cross_entropy(logits, b.constant(labels), {.reduction = "sum"});
+  m.loss = total * (1.0f / static_cast<float>(batch));  // reported per example
+  m.train = optim::minimize(b, total,
+                            optim::Sgd{.lr = c.lr, .schedule = {.kind = "linear", .total_steps = std::max<int64_t>(total_steps, 1)}});
+  return m;
+}
+
+}  // namespace flowgrad::models
