@@ -54,7 +54,7 @@ TEST_CASE("branches that do not reach wrt get no gradient nodes") {
   CHECK(b.graph().num_nodes() > before);
 }
 
-TEST_CASE("stop_gradient blocks the gradient; an unreachable wrt gets zeros") {
+TEST_CASE("stop_gradient blocks the gradient, an unreachable wrt gets zeros") {
   Builder b;
   Expr x = b.input("x", f32({3}));
   Expr y = b.input("y", f32({3}));

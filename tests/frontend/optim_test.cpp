@@ -124,7 +124,7 @@ void rings(int64_t n, uint64_t seed, Tensor& x, Tensor& y) {
   }
 }
 
-TEST_CASE("an MLP trained with AdamW separates concentric rings; steady-state steps allocate nothing") {
+TEST_CASE("an MLP trained with AdamW separates concentric rings, steady-state steps allocate nothing") {
   constexpr int64_t kN = 256;
   Builder b;
   Expr x = b.input("x", f32({kN, 2}));

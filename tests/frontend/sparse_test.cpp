@@ -97,7 +97,7 @@ TEST_CASE("the sparse SGD update equals the dense one on touched rows and leaves
   CHECK(got.at(kD * (kV - 1)) != before.at(kD * (kV - 1)));  // the last row was touched
 }
 
-TEST_CASE("sparse Adam: the first step equals dense Adam; later steps leave untouched rows") {
+TEST_CASE("sparse Adam: the first step equals dense Adam, later steps leave untouched rows") {
   Tensor ids = some_ids(256, 100), before;
   Lookup sparse(optim::Adam{.lr = 0.01}, 256), dense(optim::Adam{.lr = 0.01}, 256, true);
   Tensor got = train_table(sparse, ids, 1, 0, &before);

@@ -31,7 +31,7 @@ FLOWGRAD_OP_CASES(gather_positions)({
     op_case("gather_positions", {f32({8, 128, 96}), {DType::i32, {8, 40}}}, Default{}, 0, 128),
 });
 
-TEST_CASE("gather picks rows; embedding is the same op") {
+TEST_CASE("gather picks rows, embedding is the same op") {
   graph::Graph g;
   ops::Emitter em(g);
   auto table = ops::input(em, "table", f32({3, 2}));

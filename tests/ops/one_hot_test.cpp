@@ -17,7 +17,7 @@ FLOWGRAD_OP_CASES(one_hot)({
 });
 
 
-TEST_CASE("one_hot indicates the index; out-of-range indices give zero rows") {
+TEST_CASE("one_hot indicates the index, out-of-range indices give zero rows") {
   graph::Graph g;
   ops::Emitter em(g);
   auto ids = ops::input(em, "ids", {DType::i64, {3}});

@@ -74,7 +74,7 @@ TEST_CASE("reduce ops reject bad axes") {
                        doctest::Contains("expected distinct axes, got [0, 0] (axis 0 twice)"), ShapeError);
 }
 
-TEST_CASE("reduce ops want f32; reduce_max wants elements") {
+TEST_CASE("reduce ops want f32, reduce_max wants elements") {
   graph::Graph g;
   ops::Emitter em(g);
   auto i = ops::input(em, "i", {DType::i32, {2, 3}});

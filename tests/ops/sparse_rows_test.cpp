@@ -24,7 +24,7 @@ FLOWGRAD_OP_CASES(sparse_rows)({
     op_case("sparse_rows", {{DType::i32, {5000}}, f32({5000, 32})}, SparseRowsAttrs{.num_rows = 700}, 0, 700),
 });
 
-TEST_CASE("sparse_rows sums duplicates into zeros; scatter_add into a base") {
+TEST_CASE("sparse_rows sums duplicates into zeros, scatter_add into a base") {
   graph::Graph g;
   ops::Emitter em(g);
   auto idx = ops::input(em, "idx", {DType::i64, {3}});

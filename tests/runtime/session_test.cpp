@@ -52,7 +52,7 @@ TEST_CASE("1 thread, 2 threads and serial execution give bit-identical results")
   CHECK_CLOSE(a, want[0], 1e-5);
 }
 
-TEST_CASE("big concurrent nodes split the thread budget; a lone big node gets all of it") {
+TEST_CASE("big concurrent nodes split the thread budget, a lone big node gets all of it") {
   TwoBranch net;
   runtime::Session sess(net.b.graph(), {.threads = 2});
   sess.run({{"x", random_tensor(f32({64, 128}), 3)}}, {net.y.id()});
