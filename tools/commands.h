@@ -15,5 +15,6 @@ Command add_dot_command(CLI::App& app);
 Command add_inspect_command(CLI::App& app);
 Command add_replay_command(CLI::App& app);
 Command add_gen_data_command(CLI::App& app);
+Command add_train_command(CLI::App& app);
 
 }  // namespace flowgrad::tools

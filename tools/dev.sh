@@ -37,9 +37,22 @@ case "${1:-}" in
   demo)
     install_deps
     build build
-    ./build/mlp_example --export build/demo
-    ./build/flowgrad replay build/demo/graph.pb --weights build/demo/weights.safetensors \
-      --feed build/demo/feed.safetensors --steps 5
+    out=build/demo
+    ./build/flowgrad gen-data --out "$out/data"
+    echo; echo "== word2vec (skip-gram, negative sampling) on the generated corpus"
+    ./build/flowgrad train word2vec --data "$out/data" --epochs 2 --batch-size 256 --out "$out/word2vec"
+    echo; echo "== LSTM classifier on the order/negation sentiment set"
+    ./build/flowgrad train lstm --data "$out/data" --epochs 4 --batch-size 32 --out "$out/lstm"
+    echo; echo "== BERT: MLM + NSP pre-training on the corpus, then fine-tuning on the same sentiment set"
+    ./build/flowgrad train bert --data "$out/data" --epochs 4 --batch-size 32 --out "$out/bert"
+    echo; echo "== held-out accuracy (chance: 50%)"
+    printf '  %-6s %s\n' LSTM "$(cat "$out/lstm/accuracy.txt")" BERT "$(cat "$out/bert/accuracy.txt")"
+    echo; echo "== the MLP example's training graph, exported and replayed without its program"
+    ./build/mlp_example --export "$out/mlp" > /dev/null
+    ./build/flowgrad replay "$out/mlp/graph.pb" --weights "$out/mlp/weights.safetensors" \
+      --feed "$out/mlp/feed.safetensors" --steps 3
+    ./build/flowgrad dot "$out/mlp/graph.pb" > "$out/mlp/graph.dot"
+    echo "graph drawn to $out/mlp/graph.dot (render: dot -Tsvg $out/mlp/graph.dot > graph.svg)"
     ;;
   test)
     install_deps

@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "Thread budget for oneTBB and OpenMP (default: all cores)");
   std::vector<std::pair<CLI::App*, tools::Command>> commands;
   for (auto add : {tools::add_ops_command, tools::add_dot_command, tools::add_inspect_command, tools::add_replay_command,
-                   tools::add_gen_data_command}) {
+                   tools::add_gen_data_command, tools::add_train_command}) {
     tools::Command run = add(app);
     commands.emplace_back(app.get_subcommands({}).back(), std::move(run));
   }
@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
     for (auto& [cmd, run] : commands) {
       if (cmd->parsed()) return run();
     }
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {
     std::fprintf(stderr, "flowgrad: error: %s\n", e.what());
     return 1;
   }

@@ -1,0 +1,46 @@
+#include "tools/train.h"
+
+#include <filesystem>
+
+#include "tools/progress.h"
+
+namespace flowgrad::tools {
+
+std::string data_file(const std::string& data, const std::string& name) {
+  if (std::filesystem::is_directory(data)) return (std::filesystem::path(data) / name).string();
+  return data;
+}
+
+double train_loop(const std::string& label, runtime::Session& sess, Expr loss, Expr step, Expr lr, int64_t steps,
+                  int64_t examples_per_step, const std::function<runtime::Feeds(int64_t)>& feeds, const std::string& csv) {
+  Progress progress(label, steps, csv);
+  double last = 0;
+  for (int64_t s = 1; s <= steps; ++s) {
+    auto out = sess.run(feeds(s), {loss.id(), step.id(), lr.id()});
+    last = out[0].at(0);
+    progress.update(s, last, examples_per_step, out[2].at(0));
+  }
+  progress.finish("final loss " + std::to_string(last));
+  return last;
+}
+
+double accuracy(runtime::Session& sess, Expr logits, text::Batcher& batcher,
+                const std::function<runtime::Feeds(const text::Batch&)>& feeds) {
+  int64_t correct = 0, total = 0;
+  for (int64_t i = 0; i < batcher.batches_per_epoch(); ++i) {
+    text::Batch batch = batcher.batch_at({0, i});
+    graph::Tensor out = sess.run(feeds(batch), {logits.id()})[0];
+    int64_t classes = out.shape()[1];
+    for (int64_t r = 0; r < out.shape()[0]; ++r) {
+      int64_t best = 0;
+      for (int64_t c = 1; c < classes; ++c) {
+        if (out.at(r * classes + c) > out.at(r * classes + best)) best = c;
+      }
+      correct += best == batch.labels.at(r);
+      ++total;
+    }
+  }
+  return total ? static_cast<double>(correct) / static_cast<double>(total) : 0.0;
+}
+
+}  // namespace flowgrad::tools

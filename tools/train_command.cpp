@@ -1,0 +1,32 @@
+// flowgrad train word2vec|lstm|bert
+
+#include "tools/commands.h"
+#include "tools/train.h"
+
+namespace flowgrad::tools {
+
+int train_word2vec(const TrainArgs& args);
+int train_lstm(const TrainArgs& args);
+int train_bert(const TrainArgs& args);
+
+Command add_train_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("train", "Train word2vec, the LSTM classifier or BERT (pre-training + fine-tuning)");
+  auto model = std::make_shared<std::string>();
+  auto a = std::make_shared<TrainArgs>();
+  cmd->add_option("model", *model, "word2vec | lstm | bert")->required()->check(CLI::IsMember({"word2vec", "lstm", "bert"}));
+  cmd->add_option("--data", a->data, "Corpus file, or a folder with corpus.txt and sentiment_{train,test}.tsv")->required();
+  cmd->add_option("--config", a->config, "Model configuration (JSON; BERT: Hugging Face config.json fields)");
+  cmd->add_option("--steps", a->steps, "Training steps (default: from --epochs)");
+  cmd->add_option("--epochs", a->epochs, "Epochs over the data")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch-size", a->batch_size, "Examples per step")->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", a->lr, "Peak learning rate (default: the model's)");
+  cmd->add_option("--seed", a->seed, "Random seed");
+  cmd->add_option("--out", a->out, "Folder for weights, vectors and metrics CSV");
+  return [model, a] {
+    if (*model == "word2vec") return train_word2vec(*a);
+    if (*model == "lstm") return train_lstm(*a);
+    return train_bert(*a);
+  };
+}
+
+}  // namespace flowgrad::tools

@@ -1,0 +1,126 @@
+// flowgrad train word2vec: skip-gram / CBOW with negative sampling on a
+// corpus; prints nearest neighbours and an analogy; writes the vectors in the
+// word2vec text format.
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "models/word2vec.h"
+#include "models/word_vectors.h"
+#include "text/basic_tokenizer.h"
+#include "text/corpus.h"
+#include "text/skipgram.h"
+#include "tools/train.h"
+
+namespace flowgrad::tools {
+namespace {
+
+models::Word2VecConfig read_config(const std::string& path) {
+  models::Word2VecConfig c;
+  if (path.empty()) return c;
+  std::ifstream f(path);
+  if (!f) throw FormatError("cannot open '" + path + "'");
+  auto j = nlohmann::json::parse(f, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw FormatError("'" + path + "' is not a JSON object");
+  try {
+    c.mode = j.value("mode", c.mode);
+    c.dim = j.value("dim", c.dim);
+    c.window = j.value("window", c.window);
+    c.negatives = j.value("negatives", c.negatives);
+    c.sample = j.value("sample", c.sample);
+    c.min_count = j.value("min_count", c.min_count);
+    c.lr = j.value("lr", c.lr);
+  } catch (const nlohmann::json::exception& e) {
+    throw FormatError("'" + path + "': a field has the wrong type: " + e.what());
+  }
+  return c;
+}
+
+text::Vocab corpus_vocab(const std::vector<text::Document>& docs, int64_t min_count) {
+  std::map<std::string, int64_t> counts;
+  for (const auto& d : docs) {
+    for (const auto& s : d) {
+      for (const auto& w : text::split_whitespace(s)) ++counts[w];
+    }
+  }
+  std::vector<std::pair<int64_t, std::string>> order;
+  for (const auto& [w, n] : counts) {
+    if (n >= min_count) order.emplace_back(-n, w);
+  }
+  std::sort(order.begin(), order.end());  // most frequent first, ties by spelling
+  text::Vocab v;
+  for (const auto& [n, w] : order) v.add(w, -n);
+  if (v.size() == 0) throw ValueError("the corpus has no word occurring at least " + std::to_string(min_count) + " times");
+  return v;
+}
+
+void print_neighbours(const models::WordVectors& wv) {
+  for (const char* w : {"cat", "apple", "paris", "red", "king", "car"}) {
+    if (wv.index(w) < 0) continue;
+    std::printf("  %-8s ->", w);
+    for (const auto& [n, s] : wv.most_similar(w, 5)) std::printf(" %s (%.2f)", n.c_str(), s);
+    std::printf("\n");
+  }
+  if (wv.index("king") >= 0 && wv.index("man") >= 0 && wv.index("woman") >= 0) {
+    auto a = wv.analogy("man", "king", "woman", 3);
+    std::printf("  king - man + woman -> %s, %s, %s\n", a[0].first.c_str(), a[1].first.c_str(), a[2].first.c_str());
+  }
+}
+
+}  // namespace
+
+int train_word2vec(const TrainArgs& args) {
+  models::Word2VecConfig c = read_config(args.config);
+  if (args.lr > 0) c.lr = args.lr;
+  auto docs = text::read_corpus(data_file(args.data, "corpus.txt"));
+  text::Vocab vocab = corpus_vocab(docs, c.min_count);
+  std::vector<text::IdSentence> sentences;
+  for (const auto& d : docs) {
+    for (const auto& s : d) {
+      text::IdSentence ids;
+      for (const auto& w : text::split_whitespace(s)) {
+        if (auto id = vocab.find(w)) ids.push_back(*id);
+      }
+      sentences.push_back(std::move(ids));
+    }
+  }
+  text::Word2VecSampler sampler(vocab, {.window = c.window, .sample = c.sample});
+  auto table = text::unigram_table(vocab, 1'000'000);
+  auto pairs = sampler.skipgram_epoch(sentences, static_cast<uint64_t>(args.seed), 0);
+  int64_t b = args.batch_size;
+  int64_t per_epoch = static_cast<int64_t>(pairs.size()) / b;
+  int64_t steps = args.steps > 0 ? args.steps : per_epoch * args.epochs;
+  std::printf("word2vec (%s): %d words, %zu sentences, %zu pairs per epoch, dim %lld, %lld steps of %lld\n", c.mode.c_str(),
+              vocab.size(), sentences.size(), pairs.size(), static_cast<long long>(c.dim), static_cast<long long>(steps),
+              static_cast<long long>(b));
+
+  Builder builder;
+  models::Word2Vec m = models::word2vec(builder, c, vocab.size(), b, steps);
+  runtime::Session sess(builder.graph());
+  text::CounterRng rng(static_cast<uint64_t>(args.seed), 7);
+  uint64_t epoch = 0;
+  auto feeds = [&](int64_t step) {
+    int64_t i = (step - 1) % per_epoch;
+    if (i == 0 && step > 1) pairs = sampler.skipgram_epoch(sentences, static_cast<uint64_t>(args.seed), ++epoch);
+    auto batch = text::make_skipgram_batch(std::span(pairs).subspan(static_cast<size_t>(i * b), static_cast<size_t>(b)), table,
+                                           c.negatives, rng);
+    return runtime::Feeds{{"inputs", batch.inputs}, {"targets", batch.targets}, {"negatives", batch.negatives}};
+  };
+  std::string csv = args.out.empty() ? "" : args.out + "/word2vec_metrics.csv";
+  if (!args.out.empty()) std::filesystem::create_directories(args.out);
+  train_loop("word2vec", sess, m.loss, m.train.step, m.train.lr, steps, b, feeds, csv);
+
+  models::WordVectors wv(vocab.tokens(), sess.workspace().get(m.input_vectors.producer().name).clone());
+  std::printf("nearest neighbours (cosine):\n");
+  print_neighbours(wv);
+  if (!args.out.empty()) {
+    wv.save_word2vec_text(args.out + "/vectors.txt");
+    std::printf("wrote %s/vectors.txt\n", args.out.c_str());
+  }
+  return 0;
+}
+
+}  // namespace flowgrad::tools
