@@ -112,6 +112,13 @@ struct OpDef {
   // gives the output the input's storage and runs the node after every other
   // reader of that input (optimizer updates, step counters).
   std::vector<std::pair<int, int>> inplace;
+  // Draws random numbers: never merged (CSE) or folded (constant folding).
+  bool random = false;
+  // Output 0 may share input 0's buffer when input 0 dies here (this node is
+  // its last reader) and has output 0's type: the memory planner then runs
+  // the node in place. Set only where the kernel reads each element before
+  // writing that same element (oneDNN eltwise and binary allow dst == src).
+  bool inplace_ok = false;
 };
 
 inline constexpr int kVariadic = -1;

@@ -3,6 +3,7 @@
 // returns the function that runs it.
 
 #include <functional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -14,5 +15,8 @@ Command add_ops_command(CLI::App& app);
 Command add_dot_command(CLI::App& app);
 Command add_inspect_command(CLI::App& app);
 Command add_replay_command(CLI::App& app);
+
+// The pass pipeline and its environment switches, for --help.
+std::string passes_help();
 
 }  // namespace flowgrad::tools
