@@ -57,7 +57,7 @@ struct Model {
 };
 
 bool check_against_reference(Model& m, const graph::Tensor& xs) {
-  runtime::Session sess(m.b.graph());
+  runtime::Session sess(m.b.graph(), frontend::with_passes());  // fused kernels included
   auto got = sess.run({{"x", xs}}, {m.logits.id()});
   auto want = runtime::run_reference(m.b.graph(), {{"x", xs}}, {m.logits.id()}, sess.workspace());
   double err = 0, ref = 0;
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
 
   std::printf("training a 2-layer MLP (2 -> %lld -> 2) on concentric rings, AdamW, %d threads\n",
               static_cast<long long>(kHidden), runtime::num_threads());
-  runtime::Session sess(m.b.graph());
+  runtime::Session sess(m.b.graph(), frontend::with_passes());
   for (int step = 1; step <= 200; ++step) {
     double loss = sess.run({{"x", xs}, {"y", ys}}, {m.loss.id(), m.train.step.id()})[0].at(0);
     if (step == 1 || step % 40 == 0) std::printf("  step %3d  loss %.4f\n", step, loss);

@@ -1,5 +1,6 @@
 #pragma once
-// Everything a model author needs: the Builder, every op, nn layers, Session.
+// Everything a model author needs: the Builder, every op, nn layers, Session
+// (frontend::with_passes() for one that runs the pass pipeline).
 
 #include "frontend/builder.h"
 #include "ops/broadcast_to.h"
@@ -15,6 +16,7 @@
 #include "autodiff/grad.h"
 #include "frontend/nn.h"
 #include "frontend/optim.h"
+#include "frontend/optimize.h"
 #include "runtime/session.h"
 #include "runtime/threads.h"
 

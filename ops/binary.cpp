@@ -107,6 +107,10 @@ OpDef binary_def(std::string name, dnnl::algorithm alg, bool commutative, F f, G
       .lower = binary_lower(alg, commutative, f),
       .reference = binary_reference(f),
       .grad = std::move(grad),
+      // dst == src0 is allowed by oneDNN binary, and the broadcast loop reads
+      // a[i] before writing out[i]; the planner only shares when input 0 has
+      // the output's type (so the operands are never swapped).
+      .inplace_ok = true,
   };
 }
 

@@ -2,6 +2,7 @@
 
 #include "ops/broadcast_to.h"
 #include "ops/dnnl_util.h"
+#include "ops/matmul_desc.h"
 #include "ops/reshape.h"
 #include "ops/shape_util.h"
 
@@ -67,21 +68,13 @@ dnnl::memory::desc operand_md(const Shape& batch, int64_t rows, int64_t cols, bo
 }
 
 std::unique_ptr<Kernel> lower(const LowerContext& ctx) {
-  const auto& at = ctx.attrs<MatmulAttrs>();
-  Geometry g = geometry(ctx.inputs[0].shape, ctx.inputs[1].shape, at);
-  auto src = operand_md(g.batch_a, g.m, g.k, at.transpose_a);
-  auto wei = operand_md(g.batch_b, g.k, g.n, at.transpose_b);
-  Shape c = g.batch;
-  c.push_back(g.m);
-  c.push_back(g.n);
-  auto dst = plain_md(c, DType::f32);
-  dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, wei, dst), scratchpad_attr(), ctx.engine);
-  double cost = 2.0 * static_cast<double>(graph::numel(g.batch) * g.m * g.n * g.k);
+  MatmulDescs d = matmul_descs(ctx.inputs[0].shape, ctx.inputs[1].shape, ctx.attrs<MatmulAttrs>());
+  dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(d.src, d.weights, d.dst), scratchpad_attr(), ctx.engine);
   return std::make_unique<DnnlKernel>(make_primitive<dnnl::matmul>(pd), pd.scratchpad_desc(),
-                                      std::vector<DnnlKernel::Arg>{{DNNL_ARG_SRC, src, 0, -1},
-                                                                   {DNNL_ARG_WEIGHTS, wei, 1, -1},
-                                                                   {DNNL_ARG_DST, dst, -1, 0}},
-                                      cost);
+                                      std::vector<DnnlKernel::Arg>{{DNNL_ARG_SRC, d.src, 0, -1},
+                                                                   {DNNL_ARG_WEIGHTS, d.weights, 1, -1},
+                                                                   {DNNL_ARG_DST, d.dst, -1, 0}},
+                                      d.flops);
 }
 
 void reference(const graph::Node& node, std::span<const Tensor> in, std::span<Tensor> out) {
@@ -140,6 +133,19 @@ std::vector<std::optional<Expr>> grad(GradContext& c) {
 }
 
 }  // namespace
+
+MatmulDescs matmul_descs(const Shape& a, const Shape& b, const MatmulAttrs& attrs) {
+  Geometry g = geometry(a, b, attrs);
+  MatmulDescs d;
+  d.src = operand_md(g.batch_a, g.m, g.k, attrs.transpose_a);
+  d.weights = operand_md(g.batch_b, g.k, g.n, attrs.transpose_b);
+  d.dst_shape = g.batch;
+  d.dst_shape.push_back(g.m);
+  d.dst_shape.push_back(g.n);
+  d.dst = plain_md(d.dst_shape, DType::f32);
+  d.flops = 2.0 * static_cast<double>(graph::numel(g.batch) * g.m * g.n * g.k);
+  return d;
+}
 
 FLOWGRAD_REGISTER_OP({
     .name = "matmul",

@@ -116,6 +116,13 @@ struct OpDef {
   // (lstm's oneDNN workspace): not part of the op's meaning, so the op harness
   // does not compare them with the reference kernel (which writes zeros).
   int hidden_outputs = 0;
+  // Draws random numbers: never merged (CSE) or folded (constant folding).
+  bool random = false;
+  // Output 0 may share input 0's buffer when input 0 dies here (this node is
+  // its last reader) and has output 0's type: the memory planner then runs
+  // the node in place. Set only where the kernel reads each element before
+  // writing that same element (oneDNN eltwise and binary allow dst == src).
+  bool inplace_ok = false;
 };
 
 inline constexpr int kVariadic = -1;

@@ -58,6 +58,7 @@ OpDef unary_def(std::string name, dnnl::algorithm alg, F f, GradFn grad) {
       .lower = [alg](const LowerContext& ctx) { return eltwise_kernel(ctx, alg); },
       .reference = map_reference(f),
       .grad = std::move(grad),
+      .inplace_ok = true,  // oneDNN eltwise allows dst == src
   };
 }
 

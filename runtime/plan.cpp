@@ -123,101 +123,157 @@ graph::Graph specialize(const graph::Graph& src, const std::vector<FeedSpec>& fe
   return g;
 }
 
-std::unique_ptr<Plan> compile(const graph::Graph& src, const std::vector<FeedSpec>& feeds,
-                              const std::vector<graph::ValueId>& fetches, Workspace& workspace,
-                              const CompileOptions& options) {
-  auto plan = std::unique_ptr<Plan>(new Plan());
-  plan->graph_ = specialize(src, feeds);
-  plan->threads_ = options.threads > 0 ? options.threads : num_threads();
-  const graph::Graph& g = plan->graph_;
+namespace {
 
-  // Nodes the fetches need.
+// The fetched values after `transform`. They are graph outputs while it runs,
+// so passes keep them (or replace them by equal values) and say where they went.
+std::vector<graph::ValueId> apply_transform(graph::Graph& g, const std::vector<graph::ValueId>& fetches,
+                                            const GraphTransform& transform) {
+  if (!transform) return fetches;
+  size_t base = g.outputs().size();
+  for (graph::ValueId v : fetches) g.add_output(v);
+  transform(g);
+  FLOWGRAD_CHECK(g.outputs().size() == base + fetches.size(), "a graph transform changed the number of outputs");
+  return {g.outputs().begin() + static_cast<std::ptrdiff_t>(base), g.outputs().end()};
+}
+
+std::vector<bool> needed_by(const graph::Graph& g, const std::vector<graph::ValueId>& fetches) {
   std::vector<bool> needed(g.id_bound(), false);
   for (graph::ValueId v : fetches) {
     auto anc = graph::ancestors(g, g.value(v).producer);
     for (size_t i = 0; i < anc.size(); ++i) needed[i] = needed[i] || anc[i];
   }
+  return needed;
+}
 
-  // Where each value lives: a feed, a variable, a constant, or a plan buffer.
-  std::vector<graph::Tensor> bound(g.value_bound());  // shares storage with its home
-  std::vector<int> feed_of(g.value_bound(), -1);
-  std::vector<int> step_of(g.id_bound(), -1);
+// Where each value lives, while compile() builds the steps.
+struct Bindings {
+  explicit Bindings(const graph::Graph& g)
+      : bound(g.value_bound()), feed_of(g.value_bound(), -1), storage(g.value_bound(), graph::kNone) {}
+  std::vector<graph::Tensor> bound;     // a source's storage; after planning, every value's
+  std::vector<int> feed_of;             // the feed a value is (or updates in place), or -1
+  std::vector<graph::ValueId> storage;  // the value whose buffer it uses (itself, or what it updates in place)
+  ScheduleValues io;                    // per step: the values it reads and writes
+};
+
+// Binds a source node's output to a feed, a variable or a constant; false if
+// `n` is computed.
+bool bind_source(const graph::Graph& g, const graph::Node& n, Workspace& workspace, Bindings& b) {
+  const ops::Source source = ops::get_op(n.op).source;
+  if (source == ops::Source::none) return false;
+  graph::ValueId out = n.outputs[0];
+  b.storage[out] = out;
+  if (source == ops::Source::input && b.feed_of[out] < 0) {
+    throw ValueError("input '" + n.name + "' (" + g.value(out).type.str() + ") is needed by the fetches but was not fed");
+  }
+  if (source == ops::Source::variable) b.bound[out] = workspace.bind(n, g.value(out).type);
+  if (source == ops::Source::constant) b.bound[out] = n.attrs_as<ops::ConstantAttrs>().value;
+  return true;
+}
+
+Step lower_step(const graph::Graph& g, const graph::Node& n, const std::vector<int>& step_of) {
+  const ops::OpDef& def = ops::get_op(n.op);
+  FLOWGRAD_CHECK(def.lower != nullptr, "op '" + n.op + "' has no kernel");
+  auto in_types = input_types(g, n);
+  std::vector<graph::TensorType> out_types;
+  for (graph::ValueId v : n.outputs) out_types.push_back(g.value(v).type);
+  Step s;
+  s.node = n.id;
+  s.name = n.name;
+  s.kernel = def.lower(ops::LowerContext{n, in_types, out_types, ops::cpu_engine()});
+  for (graph::ValueId v : n.inputs) {
+    int p = step_of[g.value(v).producer];
+    if (p >= 0 && std::find(s.preds.begin(), s.preds.end(), p) == s.preds.end()) s.preds.push_back(p);
+  }
+  return s;
+}
+
+// One arena for every planned value; in-place outputs share what they update.
+std::shared_ptr<graph::Tensor> bind_arena(const graph::Graph& g, const MemoryPlan& mem, Bindings& b) {
+  int64_t bytes = static_cast<int64_t>(std::max<size_t>(mem.arena_bytes, 1));
+  auto arena = std::make_shared<graph::Tensor>(graph::TensorType{graph::DType::boolean, {bytes}});
+  for (size_t i = 0; i < mem.values.size(); ++i) {
+    graph::ValueId v = mem.values[i];
+    b.bound[v] = graph::Tensor(g.value(v).type, arena->raw() + mem.offsets[i], arena);
+  }
+  for (const auto& outs : b.io.outputs) {
+    for (graph::ValueId v : outs) {
+      if (b.storage[v] != v) b.bound[v] = b.bound[b.storage[v]];
+    }
+  }
+  return arena;
+}
+
+// Fills the steps' buffer pointers (feeds stay null: Plan::run sets them).
+void connect(std::vector<Step>& steps, const Bindings& b) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    for (graph::ValueId v : b.io.inputs[i]) steps[i].inputs.push_back(b.bound[v].raw());
+    for (graph::ValueId v : b.io.outputs[i]) steps[i].outputs.push_back(b.bound[v].raw());
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Plan> compile(const graph::Graph& src, const std::vector<FeedSpec>& feeds,
+                              const std::vector<graph::ValueId>& requested, Workspace& workspace,
+                              const CompileOptions& options) {
+  auto plan = std::unique_ptr<Plan>(new Plan());
+  plan->graph_ = specialize(src, feeds);
+  const std::vector<graph::ValueId> fetches = apply_transform(plan->graph_, requested, options.transform);
+  plan->threads_ = options.threads > 0 ? options.threads : num_threads();
+  const graph::Graph& g = plan->graph_;
+
+  Bindings b(g);
   for (size_t i = 0; i < feeds.size(); ++i) {
-    feed_of[feeds[i].value] = static_cast<int>(i);
+    b.feed_of[feeds[i].value] = static_cast<int>(i);
     plan->feed_types_.push_back(feeds[i].type);
   }
   plan->feed_uses_.resize(feeds.size());
-
-  for (graph::NodeId id : schedule(g, needed)) {
+  std::vector<int> step_of(g.id_bound(), -1);
+  for (graph::NodeId id : schedule(g, needed_by(g, fetches))) {
     const graph::Node& n = g.node(id);
-    const ops::OpDef& def = ops::get_op(n.op);
-    graph::ValueId out0 = n.outputs.empty() ? graph::kNone : n.outputs[0];
-    switch (def.source) {
-      case ops::Source::input:
-        if (feed_of[out0] < 0) {
-          throw ValueError("input '" + n.name + "' (" + g.value(out0).type.str() +
-                           ") is needed by the fetches but was not fed");
-        }
-        continue;
-      case ops::Source::variable:
-        bound[out0] = workspace.bind(n, g.value(out0).type);
-        continue;
-      case ops::Source::constant:
-        bound[out0] = n.attrs_as<ops::ConstantAttrs>().value;
-        continue;
-      case ops::Source::none: break;
-    }
-    FLOWGRAD_CHECK(def.lower != nullptr, "op '" + n.op + "' has no kernel");
-    auto in_types = input_types(g, n);
-    std::vector<graph::TensorType> out_types;
-    for (graph::ValueId v : n.outputs) out_types.push_back(g.value(v).type);
-    Step s;
-    s.node = id;
-    s.name = n.name;
-    s.kernel = def.lower(ops::LowerContext{n, in_types, out_types, ops::cpu_engine()});
-    uint32_t step_index = static_cast<uint32_t>(plan->steps_.size());
+    if (bind_source(g, n, workspace, b)) continue;
+    uint32_t index = static_cast<uint32_t>(plan->steps_.size());
+    plan->steps_.push_back(lower_step(g, n, step_of));
     for (size_t slot = 0; slot < n.inputs.size(); ++slot) {
-      graph::ValueId v = n.inputs[slot];
-      if (feed_of[v] >= 0) plan->feed_uses_[feed_of[v]].push_back({step_index, static_cast<uint32_t>(slot)});
-      s.inputs.push_back(bound[v].raw());
-      int p = step_of[g.value(v).producer];
-      if (p >= 0 && std::find(s.preds.begin(), s.preds.end(), p) == s.preds.end()) s.preds.push_back(p);
+      int f = b.feed_of[n.inputs[slot]];
+      if (f >= 0) plan->feed_uses_[f].push_back({index, static_cast<uint32_t>(slot)});
     }
     std::vector<int> alias(n.outputs.size(), -1);
-    for (auto [o, i] : def.inplace) alias[o] = i;
+    for (auto [o, i] : ops::get_op(n.op).inplace) alias[o] = i;
     for (size_t o = 0; o < n.outputs.size(); ++o) {
       graph::ValueId v = n.outputs[o];
-      if (alias[o] >= 0) {  // updated in place
-        graph::ValueId src = n.inputs[alias[o]];
-        bound[v] = bound[src];
-        feed_of[v] = feed_of[src];
-        if (feed_of[v] >= 0) plan->feed_uses_[feed_of[v]].push_back({step_index, static_cast<uint32_t>(o), true});
-      } else {
-        plan->buffers_.emplace_back(g.value(v).type);
-        bound[v] = plan->buffers_.back();
+      if (alias[o] < 0) {
+        b.storage[v] = v;
+        continue;
       }
-      s.outputs.push_back(bound[v].raw());
+      graph::ValueId updated = n.inputs[alias[o]];  // updated in place: its storage, its feed
+      b.storage[v] = b.storage[updated];
+      b.feed_of[v] = b.feed_of[updated];
+      if (b.feed_of[v] >= 0) plan->feed_uses_[b.feed_of[v]].push_back({index, static_cast<uint32_t>(o), true});
     }
-    step_of[id] = static_cast<int>(step_index);
-    plan->steps_.push_back(std::move(s));
+    b.io.inputs.push_back(n.inputs);
+    b.io.outputs.push_back(n.outputs);
+    step_of[id] = static_cast<int>(index);
   }
   order_inplace_updates(g, plan->steps_, step_of);
+
+  std::vector<graph::ValueId> live_to_end = fetches;
+  live_to_end.insert(live_to_end.end(), g.outputs().begin(), g.outputs().end());
+  MemoryPlan mem = plan_memory(g, plan->steps_, b.io, b.storage, live_to_end, options.plan_memory);
+  plan->arena_ = bind_arena(g, mem, b);
+  plan->memory_ = mem.report;
+  connect(plan->steps_, b);
   assign_threads(plan->steps_, plan->threads_);
 
   for (graph::ValueId v : fetches) {
     Plan::Fetch f;
-    f.feed = feed_of[v];
-    if (f.feed < 0) f.tensor = bound[v];
+    f.feed = b.feed_of[v];
+    if (f.feed < 0) f.tensor = b.bound[v];
     plan->fetches_.push_back(std::move(f));
   }
   plan->executor_ = std::make_unique<Executor>(plan->steps_, plan->threads_);
   return plan;
-}
-
-size_t Plan::buffer_bytes() const {
-  size_t b = 0;
-  for (const auto& t : buffers_) b += t.nbytes();
-  return b;
 }
 
 std::vector<graph::Tensor> Plan::run(std::span<const graph::Tensor> feeds, ExecMode mode, uint64_t step) {

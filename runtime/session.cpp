@@ -53,8 +53,11 @@ std::vector<graph::Tensor> Session::run(const Feeds& feeds, const std::vector<gr
   }
   auto it = plans_.find(key);
   if (it == plans_.end()) {
+    if (options_.before_compile) options_.before_compile(graph_, feeds, fetches, *workspace_);
     try {
-      auto plan = compile(graph_, specs, fetches, *workspace_, {.threads = options_.threads});
+      auto plan = compile(graph_, specs, fetches, *workspace_,
+                          {.threads = options_.threads, .plan_memory = options_.plan_memory,
+                           .transform = options_.transform});
       it = plans_.emplace(key, std::move(plan)).first;
     } catch (const ShapeError& e) {
       throw ShapeError(std::string(e.what()) + "; while compiling for the run" + at(loc));

@@ -6,6 +6,7 @@
 //   runtime::Session sess(g);
 //   auto out = sess.run({{"x", x}}, {y.id()});
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <source_location>
@@ -17,12 +18,20 @@
 
 namespace flowgrad::runtime {
 
+using Feeds = std::vector<std::pair<std::string, graph::Tensor>>;
+
 struct SessionOptions {
   int threads = 0;                    // 0: the process budget
   ExecMode mode = ExecMode::parallel;
+  bool plan_memory = true;            // see CompileOptions
+  // Applied to every plan's graph before scheduling (CompileOptions::transform);
+  // frontend::with_passes() sets it to the pass pipeline.
+  GraphTransform transform;
+  // Called before a new plan is compiled, with that run's feeds and fetches
+  // (the frontend's FLOWGRAD_CHECK_PASSES check hooks in here).
+  std::function<void(const graph::Graph&, const Feeds&, const std::vector<graph::ValueId>&, const Workspace&)>
+      before_compile;
 };
-
-using Feeds = std::vector<std::pair<std::string, graph::Tensor>>;
 
 class Session {
  public:

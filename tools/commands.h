@@ -3,6 +3,7 @@
 // returns the function that runs it.
 
 #include <functional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -16,5 +17,8 @@ Command add_inspect_command(CLI::App& app);
 Command add_replay_command(CLI::App& app);
 Command add_gen_data_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
+
+// The pass pipeline and its environment switches, for --help.
+std::string passes_help();
 
 }  // namespace flowgrad::tools

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <map>
 
+#include "frontend/optimize.h"
 #include "graph/dot.h"
 #include "ops/op_def.h"
 #include "runtime/graph_io.h"
@@ -59,11 +60,13 @@ int inspect(const std::string& path) {
   std::printf("parameters: %lld (%.2f MiB), optimizer state %.2f MiB\n", static_cast<long long>(s.params),
               static_cast<double>(s.param_bytes) / (1 << 20), static_cast<double>(s.state_bytes) / (1 << 20));
   runtime::Workspace ws;
-  auto plan = runtime::compile(g, s.inputs, fetch_targets(g), ws);
+  // Compiled as replay runs it: through the pass pipeline.
+  auto plan = runtime::compile(g, s.inputs, fetch_targets(g), ws, {.transform = frontend::with_passes().transform});
   double flops = 0;
   for (const auto& step : plan->steps()) flops += step.kernel->cost();
   std::printf("per step: %zu kernels, ~%.3g flops (kernel cost estimate), %.2f MiB of activation/temporary buffers\n",
               plan->steps().size(), flops, static_cast<double>(plan->buffer_bytes()) / (1 << 20));
+  std::printf("%s", runtime::format_memory_report(plan->memory()).c_str());
   std::printf("ops:\n");
   std::vector<std::pair<int, std::string>> by_count;
   for (const auto& [op, n] : s.histogram) by_count.emplace_back(-n, op);
@@ -73,6 +76,13 @@ int inspect(const std::string& path) {
 }
 
 }  // namespace
+
+std::string passes_help() {
+  std::string names;
+  for (auto n : passes::pass_names()) names += (names.empty() ? "" : ", ") + std::string(n);
+  return "Graphs run through the pass pipeline: " + names +
+         ".\nFLOWGRAD_DISABLE_PASSES=a,b switches passes off; FLOWGRAD_PRINT_AFTER=pass prints the graph after one.";
+}
 
 Command add_ops_command(CLI::App& app) {
   app.add_subcommand("ops", "List the registered ops with their fusion class and gradient");

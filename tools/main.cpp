@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   using namespace flowgrad;
   CLI::App app{"flowgrad: train neural networks as static graphs on multi-core CPUs"};
   app.require_subcommand(1);
+  app.footer(tools::passes_help());
   int threads = 0;
   app.add_option("--threads", threads, "Thread budget for oneTBB and OpenMP (default: all cores)");
   std::vector<std::pair<CLI::App*, tools::Command>> commands;

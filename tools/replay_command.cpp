@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "frontend/optimize.h"
 #include "ops/op_def.h"
 #include "runtime/graph_io.h"
 #include "runtime/safetensors.h"
@@ -43,7 +44,7 @@ int replay(const ReplayArgs& a) {
   if (!a.feed.empty()) {
     for (auto& [name, t] : runtime::read_safetensors(a.feed).tensors) feeds.emplace_back(name, t);
   }
-  runtime::Session sess(g, ws);
+  runtime::Session sess(g, ws, frontend::with_passes());
   for (int step = 1; step <= a.steps; ++step) {
     auto out = sess.run(feeds, g.outputs());
     std::printf("step %d:", step);

@@ -1,0 +1,34 @@
+#pragma once
+// matmul_bias_act: a matmul with an optional bias and an optional activation,
+// fused into one oneDNN matmul primitive (bias argument + eltwise post-op).
+//
+//   y = act(op(A) · op(B) + bias)
+//   A: [..., M, K] ([..., K, M] with transpose_a), B: [..., K, N] ([..., N, K] with transpose_b)
+//   bias (optional third input): [N], or [1, ..., 1, N] of rank <= rank(y)
+//   y: [batch..., M, N], f32
+//   act: none | relu | tanh | gelu (erf) | gelu_tanh
+//
+// Made by the fuse_matmul_bias_act pass, not by model code. The pass runs
+// after autodiff, on a graph whose gradients already exist, so the op is
+// `not_differentiable`: nothing ever differentiates through it.
+// Reference: the matmul, add and activation reference kernels in sequence.
+
+#include "ops/expr.h"
+
+namespace flowgrad::ops {
+
+struct MatmulBiasActAttrs {
+  bool transpose_a = false;
+  bool transpose_b = false;
+  std::string activation = "none";
+  template <class V> void visit(V& v) {
+    v("transpose_a", transpose_a);
+    v("transpose_b", transpose_b);
+    v("activation", activation);
+  }
+};
+
+// `bias` may be an empty Expr (no bias).
+Expr matmul_bias_act(Expr a, Expr b, Expr bias, MatmulBiasActAttrs attrs = {}, const Loc& loc = Loc::current());
+
+}  // namespace flowgrad::ops

@@ -1,0 +1,264 @@
+#include "runtime/memory_plan.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <tuple>
+
+#include "ops/op_def.h"
+
+namespace flowgrad::runtime {
+namespace {
+
+constexpr size_t kAlign = 64;
+constexpr uint32_t kEnd = UINT32_MAX;  // live to the end of the run
+
+size_t aligned(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+// One planned value.
+struct Buffer {
+  graph::ValueId value = graph::kNone;
+  size_t bytes = 0;
+  uint32_t def = 0;
+  std::vector<uint32_t> touches;  // def, then the steps that read or update it
+  uint32_t last = 0;              // last touch, or kEnd
+  int takes_over = -1;            // the buffer whose block output 0 may take (inplace_ok)
+};
+
+// Transitive predecessors of every step: one row of bits per step. Edges
+// only run forward in schedule order, so a row is final once its step's
+// edges are in.
+class Ancestry {
+ public:
+  explicit Ancestry(size_t steps) : words_((steps + 63) / 64), bits_(steps * words_, 0) {}
+  void add_edge(uint32_t from, uint32_t to) {
+    uint64_t* t = &bits_[to * words_];
+    const uint64_t* f = &bits_[from * words_];
+    for (size_t w = 0; w < words_; ++w) t[w] |= f[w];
+    t[from / 64] |= uint64_t{1} << (from % 64);
+  }
+  bool before(uint32_t a, uint32_t b) const { return (bits_[b * words_ + a / 64] >> (a % 64)) & 1; }
+
+ private:
+  size_t words_;
+  std::vector<uint64_t> bits_;
+};
+
+std::vector<Buffer> collect(const graph::Graph& g, std::span<const Step> steps, const ScheduleValues& io,
+                            const std::vector<graph::ValueId>& storage, const std::vector<graph::ValueId>& live_to_end,
+                            std::vector<int>& buffer_of) {
+  std::vector<Buffer> bufs;
+  buffer_of.assign(g.value_bound(), -1);
+  for (uint32_t i = 0; i < steps.size(); ++i) {
+    for (graph::ValueId v : io.outputs[i]) {
+      if (storage[v] != v) continue;
+      buffer_of[v] = static_cast<int>(bufs.size());
+      bufs.push_back({v, g.value(v).type.nbytes(), i, {i}, i, -1});
+    }
+  }
+  auto touch = [&](graph::ValueId v, uint32_t step) {
+    int b = storage[v] == graph::kNone ? -1 : buffer_of[storage[v]];
+    if (b < 0) return;
+    bufs[b].touches.push_back(step);
+    if (bufs[b].last != kEnd) bufs[b].last = std::max(bufs[b].last, step);
+  };
+  for (uint32_t i = 0; i < steps.size(); ++i) {
+    for (graph::ValueId v : io.inputs[i]) touch(v, i);
+    for (graph::ValueId v : io.outputs[i]) {
+      if (storage[v] != v) touch(v, i);  // an in-place update of its input's storage
+    }
+    const ops::OpDef& def = ops::get_op(g.node(steps[i].node).op);
+    if (!def.inplace_ok || io.inputs[i].empty() || io.outputs[i].empty()) continue;
+    graph::ValueId in0 = io.inputs[i][0], out0 = io.outputs[i][0];
+    int from = storage[in0] == graph::kNone ? -1 : buffer_of[storage[in0]];
+    if (from >= 0 && buffer_of[out0] >= 0 && g.value(in0).type == g.value(out0).type &&
+        bufs[from].bytes == bufs[buffer_of[out0]].bytes) {
+      bufs[buffer_of[out0]].takes_over = from;
+    }
+  }
+  for (graph::ValueId v : live_to_end) {
+    int b = v < storage.size() && storage[v] != graph::kNone ? buffer_of[storage[v]] : -1;
+    if (b >= 0) bufs[b].last = kEnd;
+  }
+  return bufs;
+}
+
+// Gives every buffer a block (see the header), adding ordering edges.
+class Assigner {
+ public:
+  Assigner(std::vector<Buffer>& bufs, std::span<Step> steps) : bufs_(bufs), steps_(steps), anc_(steps.size()) {}
+
+  void run(bool reuse) {
+    std::vector<std::vector<int>> defs_at(steps_.size()), dies_at(steps_.size());
+    for (size_t b = 0; b < bufs_.size(); ++b) {
+      defs_at[bufs_[b].def].push_back(static_cast<int>(b));
+      if (bufs_[b].last != kEnd) dies_at[bufs_[b].last].push_back(static_cast<int>(b));
+    }
+    block_of_.assign(bufs_.size(), -1);
+    for (uint32_t m = 0; m < steps_.size(); ++m) {
+      for (uint32_t p : steps_[m].preds) anc_.add_edge(p, m);
+      for (int b : defs_at[m]) {
+        if (bufs_[b].bytes == 0) continue;
+        if (!reuse) new_block(b);
+        else if (!take_over(b, m)) place(b, m);
+      }
+      for (int b : dies_at[m]) {
+        int k = block_of_[b];
+        if (k >= 0 && occupant_[k] == b) free_.push_back(k);
+      }
+    }
+  }
+
+  std::vector<size_t> offsets(size_t& arena) const {
+    std::vector<size_t> block_offset(size_.size());
+    arena = 0;
+    for (size_t k = 0; k < size_.size(); ++k) {
+      block_offset[k] = arena;
+      arena += aligned(size_[k]);
+    }
+    std::vector<size_t> out(bufs_.size(), 0);
+    for (size_t b = 0; b < bufs_.size(); ++b) out[b] = block_of_[b] >= 0 ? block_offset[block_of_[b]] : 0;
+    return out;
+  }
+  size_t in_place() const { return in_place_; }
+
+ private:
+  void new_block(int b) {
+    block_of_[b] = static_cast<int>(size_.size());
+    size_.push_back(bufs_[b].bytes);
+    occupant_.push_back(b);
+  }
+
+  bool needs_edges(int occupant, uint32_t m) const {
+    for (uint32_t k : bufs_[occupant].touches) {
+      if (k != m && !anc_.before(k, m)) return true;
+    }
+    return false;
+  }
+
+  // Every step that touched `occupant` finishes before step m starts.
+  void order_after(int occupant, uint32_t m) {
+    for (uint32_t k : bufs_[occupant].touches) {
+      if (k == m || anc_.before(k, m)) continue;
+      steps_[m].preds.push_back(k);
+      anc_.add_edge(k, m);
+    }
+  }
+
+  void give(int k, int b, uint32_t m) {
+    order_after(occupant_[k], m);
+    occupant_[k] = b;
+    block_of_[b] = k;
+  }
+
+  // Output 0 of an inplace_ok op takes the block of its dying input 0.
+  bool take_over(int b, uint32_t m) {
+    int t = bufs_[b].takes_over;
+    if (t < 0 || bufs_[t].last != m || block_of_[t] < 0 || occupant_[block_of_[t]] != t) return false;
+    give(block_of_[t], b, m);
+    ++in_place_;
+    return true;
+  }
+
+  // Best fit among free blocks: fitting before growing, no new edges before
+  // new edges, then the least waste (or, growing, the largest block).
+  void place(int b, uint32_t m) {
+    size_t need = bufs_[b].bytes;
+    auto key = [&](int k) {
+      bool fits = size_[k] >= need;
+      return std::make_tuple(!fits, needs_edges(occupant_[k], m), fits ? size_[k] : SIZE_MAX - size_[k]);
+    };
+    auto best = std::min_element(free_.begin(), free_.end(), [&](int x, int y) { return key(x) < key(y); });
+    if (best == free_.end()) return new_block(b);
+    int k = *best;
+    free_.erase(best);
+    size_[k] = std::max(size_[k], need);
+    give(k, b, m);
+  }
+
+  std::vector<Buffer>& bufs_;
+  std::span<Step> steps_;
+  Ancestry anc_;
+  std::vector<size_t> size_;     // per block
+  std::vector<int> occupant_;    // per block: the buffer that holds it now (or last did)
+  std::vector<int> block_of_;    // per buffer
+  std::vector<int> free_;        // blocks whose occupant is dead
+  size_t in_place_ = 0;
+};
+
+bool in_optimizer_scope(const std::string& name) {
+  return name.starts_with("optimizer/") || name.find("/optimizer/") != std::string::npos;
+}
+bool is_gradient(const std::string& name) { return name.find("/grad/") != std::string::npos; }
+
+MemoryReport report(const graph::Graph& g, std::span<const Step> steps, const ScheduleValues& io,
+                    const std::vector<Buffer>& bufs, const std::vector<graph::ValueId>& live_to_end) {
+  MemoryReport r;
+  std::vector<bool> seen(g.value_bound(), false);
+  auto variable = [&](graph::ValueId v) {
+    const graph::Node& n = g.producer(v);
+    if (seen[v] || ops::get_op(n.op).source != ops::Source::variable) return;
+    seen[v] = true;
+    (in_optimizer_scope(n.name) ? r.optimizer_state : r.parameters) += g.value(v).type.nbytes();
+  };
+  for (const auto& in : io.inputs) std::for_each(in.begin(), in.end(), variable);
+  std::for_each(live_to_end.begin(), live_to_end.end(), variable);
+  for (const Buffer& b : bufs) {
+    r.no_reuse_total += aligned(b.bytes);
+    if (is_gradient(g.producer(b.value).name)) {
+      r.gradients += b.bytes;
+    } else if (std::any_of(b.touches.begin() + 1, b.touches.end(), [&](uint32_t k) { return is_gradient(steps[k].name); })) {
+      r.activations += b.bytes;
+    } else {
+      r.temporaries += b.bytes;
+    }
+  }
+  return r;
+}
+
+std::string human(size_t bytes) {
+  char buf[32];
+  if (bytes < 1024) std::snprintf(buf, sizeof buf, "%zu B", bytes);
+  else if (bytes < (size_t{1} << 20)) std::snprintf(buf, sizeof buf, "%.2f KiB", static_cast<double>(bytes) / 1024);
+  else if (bytes < (size_t{1} << 30)) std::snprintf(buf, sizeof buf, "%.2f MiB", static_cast<double>(bytes) / (1 << 20));
+  else std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(bytes) / (1 << 30));
+  return buf;
+}
+
+}  // namespace
+
+MemoryPlan plan_memory(const graph::Graph& g, std::span<Step> steps, const ScheduleValues& io,
+                       const std::vector<graph::ValueId>& storage, const std::vector<graph::ValueId>& live_to_end,
+                       bool reuse) {
+  std::vector<int> buffer_of;
+  std::vector<Buffer> bufs = collect(g, steps, io, storage, live_to_end, buffer_of);
+  Assigner assigner(bufs, steps);
+  assigner.run(reuse);
+  MemoryPlan plan;
+  plan.offsets = assigner.offsets(plan.arena_bytes);
+  for (const Buffer& b : bufs) plan.values.push_back(b.value);
+  plan.report = report(g, steps, io, bufs, live_to_end);
+  plan.report.planned_peak = plan.arena_bytes;
+  plan.report.in_place = assigner.in_place();
+  return plan;
+}
+
+std::string format_memory_report(const MemoryReport& r) {
+  double saved = r.no_reuse_total ? 100.0 * (1.0 - static_cast<double>(r.planned_peak) / r.no_reuse_total) : 0.0;
+  char line[160];
+  std::string out = "memory (planned once, before the first step):\n";
+  auto row = [&](const char* what, size_t bytes) {
+    std::snprintf(line, sizeof line, "  %-30s %s\n", what, human(bytes).c_str());
+    out += line;
+  };
+  row("parameters", r.parameters);
+  row("optimizer state", r.optimizer_state);
+  row("activations kept for backward", r.activations);
+  row("gradients", r.gradients);
+  row("temporaries", r.temporaries);
+  std::snprintf(line, sizeof line, "  %-30s %s (no reuse: %s, %.0f%% less; %zu values in place)\n", "planned peak",
+                human(r.planned_peak).c_str(), human(r.no_reuse_total).c_str(), saved, r.in_place);
+  out += line;
+  return out;
+}
+
+}  // namespace flowgrad::runtime

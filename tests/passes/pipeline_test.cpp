@@ -1,0 +1,99 @@
+#include "passes/pipeline.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+
+#include "frontend/flowgrad.h"
+#include "pass_testing.h"
+
+namespace flowgrad::testing {
+namespace {
+
+// The MLP of tests/frontend/optim_test.cpp, as a training step.
+struct Mlp {
+  Builder b;
+  Expr loss;
+  optim::TrainStep train;
+  Mlp() {
+    Expr x = b.input("x", f32({256, 2}));
+    Expr y = b.input("y", {DType::i32, {256}});
+    Expr h = ops::relu(nn::linear(b, x, {.out_features = 32, .seed = 1}, "fc1"));
+    h = ops::relu(nn::linear(b, h, {.out_features = 32, .seed = 2}, "fc2"));
+    Expr logits = nn::linear(b, h, {.out_features = 2, .seed = 3}, "out");
+    loss = ops::softmax_cross_entropy(logits, y);
+    train = optim::minimize(b, loss, optim::AdamW{.lr = 0.02, .weight_decay = 1e-4});
+    b.output(loss);
+    b.output(train.step);
+  }
+  runtime::Feeds feeds() const {
+    return {{"x", random_tensor(f32({256, 2}), 11)}, {"y", random_tensor({DType::i32, {256}}, 12, 0, 2)}};
+  }
+};
+
+TEST_CASE("the pipeline lists its passes in order") {
+  std::vector<std::string_view> want{"constant_fold", "algebraic", "cse", "dce", "fuse_matmul_bias_act"};
+  CHECK(passes::pass_names() == want);
+}
+
+TEST_CASE("the MLP training graph: fewer nodes after the pipeline, the same training") {
+  Mlp m;
+  graph::Graph g = m.b.graph();
+  size_t before = g.num_nodes();
+  CHECK(passes::optimize(g, {.verify = true}));
+  MESSAGE("MLP training graph: " << before << " nodes before the pipeline, " << g.num_nodes() << " after ("
+          << count_op(g, "matmul_bias_act") << " matmul_bias_act)");
+  CHECK(g.num_nodes() < before);
+  CHECK(count_op(g, "matmul_bias_act") == 3);
+  runtime::Workspace w1, w2;
+  for (int step = 0; step < 3; ++step) {
+    auto a = run_outputs(m.b.graph(), m.feeds(), w1);
+    auto b = run_outputs(g, m.feeds(), w2);
+    CHECK_CLOSE(b[0], a[0], 1e-5);
+  }
+  for (const std::string& name : w1.names()) CHECK_CLOSE(w2.get(name), w1.get(name), 1e-5);
+}
+
+TEST_CASE("passes can be switched off by name; an unknown name lists the passes") {
+  Mlp m;
+  graph::Graph g = m.b.graph();
+  passes::PipelineOptions off{.disabled = {}, .verify = true};
+  for (auto name : passes::pass_names()) off.disabled.emplace_back(name);
+  CHECK_FALSE(passes::optimize(g, off));
+  CHECK(g.num_nodes() == m.b.graph().num_nodes());
+  off.disabled = {"cse", "fuse_matmul_bias"};
+  CHECK_THROWS_WITH_AS(passes::optimize(g, off),
+                       doctest::Contains("unknown pass 'fuse_matmul_bias'; the passes are: constant_fold, algebraic"),
+                       ValueError);
+}
+
+TEST_CASE("PipelineOptions::from_env reads FLOWGRAD_DISABLE_PASSES and FLOWGRAD_PRINT_AFTER") {
+  setenv("FLOWGRAD_DISABLE_PASSES", "cse,dce", 1);
+  setenv("FLOWGRAD_PRINT_AFTER", "algebraic", 1);
+  passes::PipelineOptions o = passes::PipelineOptions::from_env();
+  unsetenv("FLOWGRAD_DISABLE_PASSES");
+  unsetenv("FLOWGRAD_PRINT_AFTER");
+  CHECK(o.disabled == std::vector<std::string>{"cse", "dce"});
+  CHECK(o.print_after == "algebraic");
+  CHECK(passes::PipelineOptions::from_env().disabled.empty());
+}
+
+TEST_CASE("print_after prints the graph, one node per line, to stderr") {
+  Builder b;
+  Expr x = b.input("x", f32({2, 3}));
+  b.output(ops::relu(x * 1.0f));
+  graph::Graph g = b.graph();
+  std::ostringstream err;
+  auto* old = std::cerr.rdbuf(err.rdbuf());
+  passes::optimize(g, {.print_after = "algebraic", .verify = true});
+  std::cerr.rdbuf(old);
+  std::string text = err.str();
+  CHECK(text.find("// graph after pass 'algebraic'\n") == 0);
+  CHECK(text.find("%0 = input() {shape=[2, 3], dtype=f32} : f32[2, 3]   # x\n") != std::string::npos);
+  CHECK(text.find(" = relu(%0) : f32[2, 3]   # relu\n") != std::string::npos);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 3);  // the header and two nodes
+}
+
+}  // namespace
+}  // namespace flowgrad::testing
