@@ -85,6 +85,7 @@ OpDef dropout_def(std::string name) {
       },
       .reference = reference,
       .grad = grad,
+      .random = true,
   };
 }
 

@@ -239,6 +239,7 @@ FLOWGRAD_REGISTER_OP({
       }
     },
     .not_differentiable = true,  // integer draws
+    .random = true,
 });
 
 Expr batched_dot(Expr a, Expr v, const Loc& loc) { return a.emitter().emit1("batched_dot", graph::NoAttrs{}, {a, v}, loc); }
