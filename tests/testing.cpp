@@ -23,11 +23,11 @@ Tensor random_tensor(const TensorType& t, uint64_t seed, double lo, double hi) {
   return out;
 }
 
-std::string compare(const Tensor& got, const Tensor& want, double rtol) {
+std::string compare(const Tensor& got, const Tensor& want, double rtol, double atol_floor) {
   if (got.type() != want.type()) return "type " + got.type().str() + " != expected " + want.type().str();
   double max_ref = 0;
   for (int64_t i = 0; i < want.numel(); ++i) max_ref = std::max(max_ref, std::abs(want.at(i)));
-  double atol = rtol * max_ref;
+  double atol = std::max(rtol * max_ref, atol_floor);
   double worst = 0;
   int64_t worst_i = -1;
   for (int64_t i = 0; i < want.numel(); ++i) {

@@ -23,9 +23,10 @@ using graph::TensorType;
 // Deterministic uniform values in [lo, hi) (integers: rounded).
 Tensor random_tensor(const TensorType& t, uint64_t seed, double lo = -2.0, double hi = 2.0);
 
-// |a - b| <= atol + rtol * |b| element-wise, with atol = rtol * max|b|.
+// |a - b| <= atol + rtol * |b| element-wise, with atol = max(rtol * max|b|,
+// atol_floor) (a floor for gradients that are zero up to rounding).
 // Returns an empty string if close, else a description of the worst element.
-std::string compare(const Tensor& got, const Tensor& want, double rtol);
+std::string compare(const Tensor& got, const Tensor& want, double rtol, double atol_floor = 0);
 
 #define CHECK_CLOSE(got, want, rtol)                           \
   do {                                                         \
