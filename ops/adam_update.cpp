@@ -55,19 +55,23 @@ void reference(const graph::Node& n, std::span<const Tensor> in, std::span<Tenso
   const auto& a = n.attrs_as<AdamAttrs>();
   double lr = in[4].at(0), t = in[5].at(0);
   for (int64_t i = 0; i < in[0].numel(); ++i) {
-    double p = in[0].at(i), g = in[1].at(i);
-    if (a.decoupled) p *= 1 - lr * a.weight_decay;
-    else g += a.weight_decay * p;
-    double m = a.beta1 * in[2].at(i) + (1 - a.beta1) * g;
-    double v = a.beta2 * in[3].at(i) + (1 - a.beta2) * g * g;
-    double mhat = m / (1 - std::pow(a.beta1, t)), vhat = v / (1 - std::pow(a.beta2, t));
-    out[0].data<float>()[i] = static_cast<float>(p - lr * mhat / (std::sqrt(vhat) + a.eps));
-    out[1].data<float>()[i] = static_cast<float>(m);
-    out[2].data<float>()[i] = static_cast<float>(v);
+    AdamElement e = adam_reference_step(a, lr, t, in[0].at(i), in[1].at(i), in[2].at(i), in[3].at(i));
+    out[0].data<float>()[i] = static_cast<float>(e.p);
+    out[1].data<float>()[i] = static_cast<float>(e.m);
+    out[2].data<float>()[i] = static_cast<float>(e.v);
   }
 }
 
 }  // namespace
+
+AdamElement adam_reference_step(const AdamAttrs& a, double lr, double t, double p, double g, double m, double v) {
+  if (a.decoupled) p *= 1 - lr * a.weight_decay;
+  else g += a.weight_decay * p;
+  m = a.beta1 * m + (1 - a.beta1) * g;
+  v = a.beta2 * v + (1 - a.beta2) * g * g;
+  double mhat = m / (1 - std::pow(a.beta1, t)), vhat = v / (1 - std::pow(a.beta2, t));
+  return {p - lr * mhat / (std::sqrt(vhat) + a.eps), m, v};
+}
 
 FLOWGRAD_REGISTER_OP({
     .name = "adam_update",

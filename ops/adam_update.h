@@ -29,6 +29,13 @@ struct AdamAttrs {
   }
 };
 
+// One element of the published update, in double: the reference kernels'
+// oracle (dense and sparse). Returns {param', m', v'}.
+struct AdamElement {
+  double p, m, v;
+};
+AdamElement adam_reference_step(const AdamAttrs& a, double lr, double t, double p, double g, double m, double v);
+
 std::vector<Expr> adam_update(Expr param, Expr grad, Expr m, Expr v, Expr lr, Expr step, AdamAttrs attrs,
                               const Loc& loc = Loc::current());
 

@@ -162,15 +162,10 @@ void reference_adam(const graph::Node& n, std::span<const Tensor> in, std::span<
   for (const auto& [r, g_r] : summed_rows(in[1], in[2], s, who(n))) {
     for (int64_t j = 0; j < s.d; ++j) {
       const int64_t i = r * s.d + j;
-      double p = in[0].at(i), g = g_r[j];
-      if (a.decoupled) p *= 1 - lr * a.weight_decay;
-      else g += a.weight_decay * p;
-      double m = a.beta1 * in[3].at(i) + (1 - a.beta1) * g;
-      double v = a.beta2 * in[4].at(i) + (1 - a.beta2) * g * g;
-      double mhat = m / (1 - std::pow(a.beta1, t)), vhat = v / (1 - std::pow(a.beta2, t));
-      out[0].data<float>()[i] = static_cast<float>(p - lr * mhat / (std::sqrt(vhat) + a.eps));
-      out[1].data<float>()[i] = static_cast<float>(m);
-      out[2].data<float>()[i] = static_cast<float>(v);
+      AdamElement e = adam_reference_step(a, lr, t, in[0].at(i), g_r[j], in[3].at(i), in[4].at(i));
+      out[0].data<float>()[i] = static_cast<float>(e.p);
+      out[1].data<float>()[i] = static_cast<float>(e.m);
+      out[2].data<float>()[i] = static_cast<float>(e.v);
     }
   }
 }
