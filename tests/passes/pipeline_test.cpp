@@ -55,6 +55,21 @@ TEST_CASE("the MLP training graph: fewer nodes after the pipeline, the same trai
   for (const std::string& name : w1.names()) CHECK_CLOSE(w2.get(name), w1.get(name), 1e-5);
 }
 
+TEST_CASE("with each single pass disabled the pipeline still trains the MLP identically") {
+  Mlp m;
+  runtime::Workspace reference_ws;
+  std::vector<Tensor> reference;
+  for (int step = 0; step < 3; ++step) reference.push_back(run_outputs(m.b.graph(), m.feeds(), reference_ws)[0].clone());
+  for (std::string_view pass : passes::pass_names()) {
+    INFO("disabled: " << pass);
+    graph::Graph g = m.b.graph();
+    passes::optimize(g, {.disabled = {std::string(pass)}, .verify = true});
+    runtime::Workspace ws;
+    for (int step = 0; step < 3; ++step) CHECK_CLOSE(run_outputs(g, m.feeds(), ws)[0], reference[step], 1e-5);
+    for (const std::string& name : reference_ws.names()) CHECK_CLOSE(ws.get(name), reference_ws.get(name), 1e-5);
+  }
+}
+
 TEST_CASE("passes can be switched off by name; an unknown name lists the passes") {
   Mlp m;
   graph::Graph g = m.b.graph();
