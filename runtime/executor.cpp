@@ -46,7 +46,7 @@ void Executor::run_step(Step& s, int threads) {
 void Executor::run(ExecMode mode, uint64_t step) {
   step_ = step;
   if (mode == ExecMode::serial) {
-    for (Step& s : steps_) run_step(s, s.big ? threads_ : 1);
+    for (Step& s : steps_) run_step(s, s.threads);  // the team each kernel was built for
     return;
   }
   arena_.execute([&] {

@@ -188,6 +188,21 @@ Step lower_step(const graph::Graph& g, const graph::Node& n, const std::vector<i
   return s;
 }
 
+// Steps that share the budget with concurrent ones run with a smaller
+// OpenMP team: build their kernels again under that team size (oneDNN fixes
+// some primitives' thread count at creation). Serial mode gives big steps the
+// whole budget, so a step keeps its full-team kernel unless it is shared.
+void relower_shared_steps(const graph::Graph& g, std::vector<Step>& steps, int budget) {
+  for (Step& s : steps) {
+    if (!s.big || s.threads == budget) continue;
+    OpenMpThreadsScope team(s.threads);
+    const graph::Node& n = g.node(s.node);
+    std::vector<graph::TensorType> out_types;
+    for (graph::ValueId v : n.outputs) out_types.push_back(g.value(v).type);
+    s.kernel = ops::get_op(n.op).lower(ops::LowerContext{n, input_types(g, n), out_types, ops::cpu_engine()});
+  }
+}
+
 // One arena for every planned value; in-place outputs share what they update.
 std::shared_ptr<graph::Tensor> bind_arena(const graph::Graph& g, const MemoryPlan& mem, Bindings& b) {
   int64_t bytes = static_cast<int64_t>(std::max<size_t>(mem.arena_bytes, 1));
@@ -230,6 +245,7 @@ std::unique_ptr<Plan> compile(const graph::Graph& src, const std::vector<FeedSpe
   }
   plan->feed_uses_.resize(feeds.size());
   std::vector<int> step_of(g.id_bound(), -1);
+  OpenMpThreadsScope team(plan->threads_);  // primitives are created for the team they run with
   for (graph::NodeId id : schedule(g, needed_by(g, fetches))) {
     const graph::Node& n = g.node(id);
     if (bind_source(g, n, workspace, b)) continue;
@@ -265,6 +281,7 @@ std::unique_ptr<Plan> compile(const graph::Graph& src, const std::vector<FeedSpe
   plan->memory_ = mem.report;
   connect(plan->steps_, b);
   assign_threads(plan->steps_, plan->threads_);
+  relower_shared_steps(g, plan->steps_, plan->threads_);
 
   for (graph::ValueId v : fetches) {
     Plan::Fetch f;

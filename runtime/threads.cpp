@@ -62,4 +62,8 @@ void set_openmp_threads_for_this_thread(int n) {
   if (omp_get_max_threads() != n) omp_set_num_threads(n);
 }
 
+OpenMpThreadsScope::OpenMpThreadsScope(int n) : previous_(omp_get_max_threads()) { set_openmp_threads_for_this_thread(n); }
+
+OpenMpThreadsScope::~OpenMpThreadsScope() { set_openmp_threads_for_this_thread(previous_); }
+
 }  // namespace flowgrad::runtime

@@ -30,4 +30,19 @@ class ThreadTokens {
 // Sets OpenMP's team size for oneDNN calls made from the calling thread.
 void set_openmp_threads_for_this_thread(int n);
 
+// Sets the calling thread's OpenMP team size until destroyed. oneDNN fixes
+// some primitives' thread count when they are created (gemm-based matmul,
+// layer norm), so the runtime creates each primitive under the team size it
+// will run with.
+class OpenMpThreadsScope {
+ public:
+  explicit OpenMpThreadsScope(int n);
+  ~OpenMpThreadsScope();
+  OpenMpThreadsScope(const OpenMpThreadsScope&) = delete;
+  OpenMpThreadsScope& operator=(const OpenMpThreadsScope&) = delete;
+
+ private:
+  int previous_;
+};
+
 }  // namespace flowgrad::runtime
