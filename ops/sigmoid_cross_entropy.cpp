@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ops/binary.h"
+#include "ops/loss_backward.h"
 #include "ops/parallel.h"
 #include "ops/sources.h"
 #include "ops/unary.h"
@@ -75,13 +76,6 @@ class BackwardKernel final : public Kernel {
   int64_t n_;
 };
 
-std::vector<TensorType> infer_backward(const InferContext& ctx) {
-  std::vector<TensorType> fwd_in{ctx.in(1), ctx.in(2)};
-  InferContext fwd{ctx.op, ctx.node_name, ctx.attrs, fwd_in, ctx.loc};
-  if (infer_forward(fwd)[0] != ctx.in(0)) ctx.fail("expected dloss of the loss's type, got " + ctx.in(0).str());
-  return {ctx.in(1)};
-}
-
 // d/dx through the fused backward op; d/dt = -x · dloss (/ N for "mean").
 std::vector<std::optional<Expr>> grad(GradContext& c) {
   const auto& a = c.attrs<BceAttrs>();
@@ -116,7 +110,7 @@ FLOWGRAD_REGISTER_OP({
     .num_inputs = 3,
     .fusion = FusionClass::opaque,
     .make_attrs = attrs_factory<BceAttrs>(),
-    .infer = infer_backward,
+    .infer = loss_backward_infer(infer_forward),
     .lower = [](const LowerContext& ctx) -> std::unique_ptr<Kernel> {
       return std::make_unique<BackwardKernel>(ctx.attrs<BceAttrs>().reduction, ctx.inputs[1].numel());
     },

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "ops/loss_backward.h"
 #include "ops/parallel.h"
 
 namespace flowgrad::ops {
@@ -133,13 +134,6 @@ class BackwardKernel final : public Kernel {
   DType lt_;
 };
 
-std::vector<TensorType> infer_backward(const InferContext& ctx) {
-  std::vector<TensorType> fwd_in{ctx.in(1), ctx.in(2)};
-  InferContext fwd{ctx.op, ctx.node_name, ctx.attrs, fwd_in, ctx.loc};
-  if (infer_forward(fwd)[0] != ctx.in(0)) ctx.fail("expected dloss of the loss's type, got " + ctx.in(0).str());
-  return {ctx.in(1)};
-}
-
 std::vector<std::optional<Expr>> grad(GradContext& c) {
   Expr dx = c.em.emit1("softmax_cross_entropy_backward", c.attrs<CrossEntropyAttrs>(), {c.dout(), c.in(0), c.in(1)}, c.loc);
   return {dx, std::nullopt};  // labels are integers
@@ -171,7 +165,7 @@ FLOWGRAD_REGISTER_OP({
     .num_inputs = 3,
     .fusion = FusionClass::opaque,
     .make_attrs = attrs_factory<CrossEntropyAttrs>(),
-    .infer = infer_backward,
+    .infer = loss_backward_infer(infer_forward),
     .lower = [](const LowerContext& ctx) -> std::unique_ptr<Kernel> {
       return std::make_unique<BackwardKernel>(ctx.attrs<CrossEntropyAttrs>(), rows_of(ctx.inputs[1]), ctx.inputs[2].dtype);
     },
