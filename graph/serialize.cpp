@@ -120,6 +120,7 @@ std::string serialize(const Graph& g) {
     pn->set_source_line(n.loc.line);
   }
   for (ValueId v : g.outputs()) out.add_outputs(v);
+  out.set_node_count(static_cast<uint64_t>(out.nodes_size()));
   return out.SerializeAsString();
 }
 
@@ -131,6 +132,10 @@ Graph deserialize(const std::string& bytes, const AttrsFactory& make_attrs) {
                       std::to_string(kFormatVersion) + ")");
   }
   if (in.nodes_size() > kMaxNodes) throw FormatError("too many nodes: " + std::to_string(in.nodes_size()));
+  if (in.format_version() >= 2 && (!in.has_node_count() || in.node_count() != static_cast<uint64_t>(in.nodes_size()))) {
+    throw FormatError("truncated graph file: it holds " + std::to_string(in.nodes_size()) + " nodes, its trailer says " +
+                      (in.has_node_count() ? std::to_string(in.node_count()) : std::string("nothing (the trailer is missing)")));
+  }
   Graph g;
   std::unordered_map<uint64_t, ValueId> values;  // file value id -> graph value id
   for (int i = 0; i < in.nodes_size(); ++i) {

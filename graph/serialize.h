@@ -19,7 +19,8 @@
 
 namespace flowgrad::graph {
 
-inline constexpr uint32_t kFormatVersion = 1;
+// Version history: 1 = initial; 2 = adds the node_count trailer (truncation check).
+inline constexpr uint32_t kFormatVersion = 2;
 inline constexpr int kMaxRank = 8;
 
 // Makes empty attrs for an op name; throws (naming the op) if unknown.
