@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/json_fields.h"
 #include "ops/gather.h"
 #include "ops/slice.h"
 #include "ops/masked_softmax.h"
@@ -13,17 +14,6 @@ namespace flowgrad::models {
 namespace {
 
 using json = nlohmann::json;
-
-template <class T>
-void read_field(const json& j, const char* key, T& out, const std::string& path) {
-  if (!j.contains(key)) return;  // missing: keep the default, as transformers does
-  const json& v = j[key];
-  bool ok = std::is_same_v<T, std::string> ? v.is_string() : std::is_floating_point_v<T> ? v.is_number() : v.is_number_integer();
-  if (!ok) {
-    throw FormatError("'" + path + "': field '" + key + "' has the wrong type (" + std::string(v.type_name()) + ")");
-  }
-  out = v.get<T>();
-}
 
 nn::LinearOptions dense(int64_t out, const BertConfig& c, int64_t seed) {
   return {.out_features = out, .init = "normal", .init_scale = c.initializer_range, .seed = seed};
@@ -130,10 +120,7 @@ std::string variable_path(const std::string& hf) {
 }
 
 BertConfig BertConfig::from_json_file(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw FormatError("cannot open '" + path + "'");
-  json j = json::parse(f, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw FormatError("'" + path + "' is not a JSON object");
+  json j = read_json_object(path);
   BertConfig c;
   read_field(j, "vocab_size", c.vocab_size, path);
   read_field(j, "hidden_size", c.hidden_size, path);

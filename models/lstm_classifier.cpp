@@ -1,14 +1,50 @@
 #include "models/lstm_classifier.h"
 
 #include <cmath>
+#include <fstream>
+
+#include "models/json_fields.h"
 
 #include "ops/lstm.h"
 #include "ops/slice.h"
 
 namespace flowgrad::models {
 
+LstmClassifierConfig LstmClassifierConfig::from_json_file(const std::string& path) {
+  nlohmann::json j = read_json_object(path);
+  LstmClassifierConfig c;
+  read_field(j, "vocab_size", c.vocab_size, path);
+  read_field(j, "embedding_dim", c.embedding_dim, path);
+  read_field(j, "hidden_size", c.hidden_size, path);
+  read_field(j, "num_layers", c.num_layers, path);
+  read_field(j, "bidirectional", c.bidirectional, path);
+  read_field(j, "dropout", c.dropout, path);
+  read_field(j, "num_labels", c.num_labels, path);
+  read_field(j, "seed", c.seed, path);
+  return c;
+}
+
+void LstmClassifierConfig::to_json_file(const std::string& path) const {
+  nlohmann::json j = {{"model_type", "lstm_classifier"}, {"vocab_size", vocab_size},       {"embedding_dim", embedding_dim},
+                      {"hidden_size", hidden_size},      {"num_layers", num_layers},       {"bidirectional", bidirectional},
+                      {"dropout", dropout},              {"num_labels", num_labels},       {"seed", seed}};
+  std::ofstream f(path);
+  if (!f) throw Error("cannot write '" + path + "'");
+  f << j.dump(2) << "\n";
+}
+
+void LstmClassifierConfig::validate() const {
+  using Field = std::pair<const char*, int64_t>;
+  for (auto [name, v] : std::initializer_list<Field>{{"vocab_size", vocab_size}, {"embedding_dim", embedding_dim},
+                                                     {"hidden_size", hidden_size}, {"num_layers", num_layers},
+                                                     {"num_labels", num_labels}}) {
+    if (v <= 0) throw ValueError(std::string("lstm classifier: expected ") + name + " > 0, got " + std::to_string(v));
+  }
+  if (dropout < 0 || dropout >= 1) throw ValueError("lstm classifier: expected dropout in [0, 1), got " + std::to_string(dropout));
+}
+
 LstmClassifier lstm_classifier(Builder& b, const LstmClassifierConfig& c, int64_t batch, int64_t seq, bool training) {
-  if (c.vocab_size <= 0) throw ValueError("lstm classifier: expected vocab_size > 0, got " + std::to_string(c.vocab_size));
+  c.validate();
   LstmClassifier m;
   m.ids = b.input("ids", {DType::i32, {batch, seq}});
   m.lengths = b.input("lengths", {DType::i32, {batch}});

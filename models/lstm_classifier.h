@@ -22,6 +22,12 @@ struct LstmClassifierConfig {
   double dropout = 0.1;
   int64_t num_labels = 2;
   int64_t seed = 1;
+
+  // config.json with these field names; FormatError naming the file and a
+  // field of the wrong type, ValueError for a size <= 0.
+  static LstmClassifierConfig from_json_file(const std::string& path);
+  void to_json_file(const std::string& path) const;
+  void validate() const;
 };
 
 struct LstmClassifier {

@@ -1,13 +1,39 @@
 #include "models/word2vec.h"
 
+#include "models/json_fields.h"
 #include "ops/concat.h"
 #include "ops/gather.h"
 #include "ops/word2vec.h"
 
 namespace flowgrad::models {
 
+Word2VecConfig Word2VecConfig::from_json_file(const std::string& path) {
+  nlohmann::json j = read_json_object(path);
+  Word2VecConfig c;
+  read_field(j, "mode", c.mode, path);
+  read_field(j, "dim", c.dim, path);
+  read_field(j, "window", c.window, path);
+  read_field(j, "negatives", c.negatives, path);
+  read_field(j, "sample", c.sample, path);
+  read_field(j, "min_count", c.min_count, path);
+  read_field(j, "lr", c.lr, path);
+  read_field(j, "seed", c.seed, path);
+  c.validate();
+  return c;
+}
+
+void Word2VecConfig::validate() const {
+  if (mode != "skipgram" && mode != "cbow") throw ValueError("word2vec: expected mode skipgram|cbow, got '" + mode + "'");
+  using Field = std::pair<const char*, int64_t>;
+  for (auto [name, v] : std::initializer_list<Field>{{"dim", dim}, {"window", window}, {"negatives", negatives}, {"min_count", min_count}}) {
+    if (v <= 0) throw ValueError(std::string("word2vec: expected ") + name + " > 0, got " + std::to_string(v));
+  }
+  if (lr <= 0) throw ValueError("word2vec: expected lr > 0, got " + std::to_string(lr));
+  if (sample < 0) throw ValueError("word2vec: expected sample >= 0, got " + std::to_string(sample));
+}
+
 Word2Vec word2vec(Builder& b, const Word2VecConfig& c, int64_t vocab_size, int64_t batch, int64_t total_steps) {
-  if (c.mode != "skipgram" && c.mode != "cbow") throw ValueError("word2vec: expected mode skipgram|cbow, got '" + c.mode + "'");
+  c.validate();
   Word2Vec m;
   int64_t k = c.negatives, d = c.dim;
   bool cbow = c.mode == "cbow";

@@ -26,6 +26,11 @@ struct Word2VecConfig {
   int64_t min_count = 5;
   double lr = 0.025;
   int64_t seed = 1;
+
+  // config.json with these field names; FormatError naming the file and a
+  // field of the wrong type, ValueError for a bad value.
+  static Word2VecConfig from_json_file(const std::string& path);
+  void validate() const;
 };
 
 struct Word2Vec {

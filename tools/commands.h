@@ -17,6 +17,9 @@ Command add_inspect_command(CLI::App& app);
 Command add_replay_command(CLI::App& app);
 Command add_gen_data_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
+Command add_eval_command(CLI::App& app);
+Command add_neighbors_command(CLI::App& app);
+Command add_analogy_command(CLI::App& app);
 
 // The pass pipeline and its environment switches, for --help.
 std::string passes_help();

@@ -1,5 +1,6 @@
 #include "tools/train.h"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "tools/progress.h"
@@ -29,18 +30,29 @@ double accuracy(runtime::Session& sess, Expr logits, text::Batcher& batcher,
   int64_t correct = 0, total = 0;
   for (int64_t i = 0; i < batcher.batches_per_epoch(); ++i) {
     text::Batch batch = batcher.batch_at({0, i});
-    graph::Tensor out = sess.run(feeds(batch), {logits.id()})[0];
-    int64_t classes = out.shape()[1];
-    for (int64_t r = 0; r < out.shape()[0]; ++r) {
-      int64_t best = 0;
-      for (int64_t c = 1; c < classes; ++c) {
-        if (out.at(r * classes + c) > out.at(r * classes + best)) best = c;
-      }
-      correct += best == batch.labels.at(r);
-      ++total;
-    }
+    correct += count_correct(sess.run(feeds(batch), {logits.id()})[0], batch.labels);
+    total += batch.labels.numel();
   }
   return total ? static_cast<double>(correct) / static_cast<double>(total) : 0.0;
+}
+
+int64_t count_correct(const graph::Tensor& logits, const graph::Tensor& labels) {
+  int64_t classes = logits.shape()[1], correct = 0;
+  for (int64_t r = 0; r < logits.shape()[0]; ++r) {
+    int64_t best = 0;
+    for (int64_t c = 1; c < classes; ++c) {
+      if (logits.at(r * classes + c) > logits.at(r * classes + best)) best = c;
+    }
+    correct += best == static_cast<int64_t>(labels.at(r));
+  }
+  return correct;
+}
+
+void write_accuracy(const std::string& out, double accuracy) {
+  std::FILE* f = std::fopen((out + "/accuracy.txt").c_str(), "w");
+  if (!f) throw Error("cannot write '" + out + "/accuracy.txt'");
+  std::fprintf(f, "%.1f%%\n", 100 * accuracy);
+  std::fclose(f);
 }
 
 }  // namespace flowgrad::tools

@@ -20,6 +20,8 @@ struct TrainArgs {
   int64_t batch_size = 32;
   double lr = 0;       // 0: the model's default
   int64_t seed = 1;
+  std::string init_from;  // bert: a Hugging Face folder (config.json, vocab.txt, model.safetensors)
+  bool cbow = false;      // word2vec: CBOW instead of skip-gram
 };
 
 // Joins a folder and a file name, or returns `data` if it is a file.
@@ -34,5 +36,10 @@ double train_loop(const std::string& label, runtime::Session& sess, Expr loss, E
 // of `batcher` (one epoch, in order).
 double accuracy(runtime::Session& sess, Expr logits, text::Batcher& batcher,
                 const std::function<runtime::Feeds(const text::Batch&)>& feeds);
+// How many rows of `logits` [B, C] have their argmax at `labels` [B].
+int64_t count_correct(const graph::Tensor& logits, const graph::Tensor& labels);
+
+// <out>/accuracy.txt: "97.5%".
+void write_accuracy(const std::string& out, double accuracy);
 
 }  // namespace flowgrad::tools

@@ -22,7 +22,13 @@ Command add_train_command(CLI::App& app) {
   cmd->add_option("--lr", a->lr, "Peak learning rate (default: the model's)");
   cmd->add_option("--seed", a->seed, "Random seed");
   cmd->add_option("--out", a->out, "Folder for weights, vectors and metrics CSV");
+  cmd->add_option("--init-from", a->init_from,
+                  "bert: fine-tune from a Hugging Face folder (config.json, vocab.txt, model.safetensors) instead of pre-training")
+      ->excludes("--config");
+  cmd->add_flag("--cbow", a->cbow, "word2vec: CBOW instead of skip-gram");
   return [model, a] {
+    if (!a->init_from.empty() && *model != "bert") throw ValueError("--init-from is for `flowgrad train bert`");
+    if (a->cbow && *model != "word2vec") throw ValueError("--cbow is for `flowgrad train word2vec`");
     if (*model == "word2vec") return train_word2vec(*a);
     if (*model == "lstm") return train_lstm(*a);
     return train_bert(*a);

@@ -1,12 +1,9 @@
-// flowgrad train word2vec: skip-gram / CBOW with negative sampling on a
+// flowgrad train word2vec: skip-gram / CBOW (--cbow or "mode": "cbow") with negative sampling on a
 // corpus; prints nearest neighbours and an analogy; writes the vectors in the
 // word2vec text format.
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-
-#include <nlohmann/json.hpp>
 
 #include "models/word2vec.h"
 #include "models/word_vectors.h"
@@ -17,27 +14,6 @@
 
 namespace flowgrad::tools {
 namespace {
-
-models::Word2VecConfig read_config(const std::string& path) {
-  models::Word2VecConfig c;
-  if (path.empty()) return c;
-  std::ifstream f(path);
-  if (!f) throw FormatError("cannot open '" + path + "'");
-  auto j = nlohmann::json::parse(f, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw FormatError("'" + path + "' is not a JSON object");
-  try {
-    c.mode = j.value("mode", c.mode);
-    c.dim = j.value("dim", c.dim);
-    c.window = j.value("window", c.window);
-    c.negatives = j.value("negatives", c.negatives);
-    c.sample = j.value("sample", c.sample);
-    c.min_count = j.value("min_count", c.min_count);
-    c.lr = j.value("lr", c.lr);
-  } catch (const nlohmann::json::exception& e) {
-    throw FormatError("'" + path + "': a field has the wrong type: " + e.what());
-  }
-  return c;
-}
 
 text::Vocab corpus_vocab(const std::vector<text::Document>& docs, int64_t min_count) {
   std::map<std::string, int64_t> counts;
@@ -73,8 +49,9 @@ void print_neighbours(const models::WordVectors& wv) {
 }  // namespace
 
 int train_word2vec(const TrainArgs& args) {
-  models::Word2VecConfig c = read_config(args.config);
+  models::Word2VecConfig c = args.config.empty() ? models::Word2VecConfig{} : models::Word2VecConfig::from_json_file(args.config);
   if (args.lr > 0) c.lr = args.lr;
+  if (args.cbow) c.mode = "cbow";
   auto docs = text::read_corpus(data_file(args.data, "corpus.txt"));
   text::Vocab vocab = corpus_vocab(docs, c.min_count);
   std::vector<text::IdSentence> sentences;
@@ -89,24 +66,42 @@ int train_word2vec(const TrainArgs& args) {
   }
   text::Word2VecSampler sampler(vocab, {.window = c.window, .sample = c.sample});
   auto table = text::unigram_table(vocab, 1'000'000);
-  auto pairs = sampler.skipgram_epoch(sentences, static_cast<uint64_t>(args.seed), 0);
+  const bool cbow = c.mode == "cbow";
+  auto seed = static_cast<uint64_t>(args.seed);
+  std::vector<text::SkipGramPair> pairs;
+  std::vector<text::CbowExample> windows;
+  auto new_epoch = [&](uint64_t epoch) {
+    if (cbow) windows = sampler.cbow_epoch(sentences, seed, epoch);
+    else pairs = sampler.skipgram_epoch(sentences, seed, epoch);
+    return static_cast<int64_t>(cbow ? windows.size() : pairs.size());
+  };
+  int64_t examples = new_epoch(0);
   int64_t b = args.batch_size;
-  int64_t per_epoch = static_cast<int64_t>(pairs.size()) / b;
+  int64_t per_epoch = examples / b;
+  if (per_epoch == 0) {
+    throw ValueError("word2vec: the corpus gives " + std::to_string(examples) + " training examples, fewer than one batch of " +
+                     std::to_string(b));
+  }
   int64_t steps = args.steps > 0 ? args.steps : per_epoch * args.epochs;
-  std::printf("word2vec (%s): %d words, %zu sentences, %zu pairs per epoch, dim %lld, %lld steps of %lld\n", c.mode.c_str(),
-              vocab.size(), sentences.size(), pairs.size(), static_cast<long long>(c.dim), static_cast<long long>(steps),
-              static_cast<long long>(b));
+  std::printf("word2vec (%s): %d words, %zu sentences, %lld %s per epoch, dim %lld, %lld steps of %lld\n", c.mode.c_str(),
+              vocab.size(), sentences.size(), static_cast<long long>(examples), cbow ? "windows" : "pairs",
+              static_cast<long long>(c.dim), static_cast<long long>(steps), static_cast<long long>(b));
 
   Builder builder;
   models::Word2Vec m = models::word2vec(builder, c, vocab.size(), b, steps);
   runtime::Session sess(builder.graph());
-  text::CounterRng rng(static_cast<uint64_t>(args.seed), 7);
+  text::CounterRng rng(seed, 7);
   uint64_t epoch = 0;
   auto feeds = [&](int64_t step) {
     int64_t i = (step - 1) % per_epoch;
-    if (i == 0 && step > 1) pairs = sampler.skipgram_epoch(sentences, static_cast<uint64_t>(args.seed), ++epoch);
-    auto batch = text::make_skipgram_batch(std::span(pairs).subspan(static_cast<size_t>(i * b), static_cast<size_t>(b)), table,
-                                           c.negatives, rng);
+    if (i == 0 && step > 1) new_epoch(++epoch);
+    auto at = static_cast<size_t>(i * b), n = static_cast<size_t>(b);
+    if (cbow) {
+      auto batch = text::make_cbow_batch(std::span(windows).subspan(at, n), c.window, table, c.negatives, rng);
+      return runtime::Feeds{{"contexts", batch.contexts}, {"context_mask", batch.context_mask}, {"targets", batch.targets},
+                            {"negatives", batch.negatives}};
+    }
+    auto batch = text::make_skipgram_batch(std::span(pairs).subspan(at, n), table, c.negatives, rng);
     return runtime::Feeds{{"inputs", batch.inputs}, {"targets", batch.targets}, {"negatives", batch.negatives}};
   };
   std::string csv = args.out.empty() ? "" : args.out + "/word2vec_metrics.csv";

@@ -1,0 +1,46 @@
+// flowgrad train lstm: the LSTM text classifier on a TSV task. Writes to
+// --out: lstm.safetensors, config.json, vocab.txt, labels.txt (what
+// `flowgrad eval lstm` reads), accuracy.txt and lstm_metrics.csv.
+
+#include <cstdio>
+#include <filesystem>
+
+#include "models/lstm_classifier.h"
+#include "tools/text_task.h"
+
+namespace flowgrad::tools {
+
+int train_lstm(const TrainArgs& args) {
+  models::LstmClassifierConfig c = args.config.empty() ? models::LstmClassifierConfig{.seed = args.seed}
+                                                       : models::LstmClassifierConfig::from_json_file(args.config);
+  Task task = load_task(args, std::vector<text::Document>{});
+  auto seed = static_cast<uint64_t>(args.seed);
+  text::Batcher train(task.train, batching(args.batch_size, seed, true)), test(task.test, batching(args.batch_size, seed, false));
+  c.vocab_size = task.tokenizer.vocab().size();
+  c.num_labels = static_cast<int64_t>(task.labels.size());
+  Builder b, eval_b;
+  auto m = models::lstm_classifier(b, c, args.batch_size, kMaxLen, true);
+  auto eval = models::lstm_classifier(eval_b, c, args.batch_size, kMaxLen, false);
+  int64_t steps = args.steps > 0 ? args.steps : train.batches_per_epoch() * args.epochs;
+  auto opt = optim::minimize(b, m.loss, optim::AdamW{.lr = args.lr > 0 ? args.lr : 3e-3, .clip_norm = 1.0});
+  runtime::Workspace ws;
+  runtime::Session sess(b.graph(), ws), eval_sess(eval_b.graph(), ws);
+  std::printf("LSTM classifier: %zu training sentences, vocab %d, %lld steps\n", task.train->size(), task.tokenizer.vocab().size(),
+              static_cast<long long>(steps));
+  if (!args.out.empty()) std::filesystem::create_directories(args.out);
+  train_loop("lstm", sess, m.loss, opt.step, opt.lr, steps, args.batch_size, [&](int64_t) { return lstm_feeds(train.next()); },
+             args.out.empty() ? "" : args.out + "/lstm_metrics.csv");
+  double acc = accuracy(eval_sess, eval.logits, test, lstm_feeds);
+  std::printf("LSTM test accuracy: %.1f%% (%lld held-out sentences)\n", 100 * acc,
+              static_cast<long long>(test.batches_per_epoch() * args.batch_size));
+  if (!args.out.empty()) {
+    save_weights(ws, args.out + "/lstm.safetensors", [](const std::string& n) { return n; });
+    c.to_json_file(args.out + "/config.json");
+    task.tokenizer.vocab().save(args.out + "/vocab.txt");
+    save_labels(args.out + "/labels.txt", task.labels);
+    write_accuracy(args.out, acc);
+  }
+  return 0;
+}
+
+}  // namespace flowgrad::tools
