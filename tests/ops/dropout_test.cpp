@@ -24,6 +24,8 @@ FLOWGRAD_OP_CASES(dropout)({
 
 FLOWGRAD_OP_CASES(dropout_backward)({
     op_case("dropout_backward", {f32({3, 4, 5})}, DropoutAttrs{.p = 0.2, .seed = 4, .stream = 11}),
+    op_case("dropout_backward", {f32({7})}, DropoutAttrs{.p = 0.3, .seed = 5, .stream = 2}),
+    op_case("dropout_backward", {f32({4, 6})}, DropoutAttrs{.p = 0.5, .seed = 6, .stream = -3}),
     op_case("dropout_backward", {f32({300, 400})}, DropoutAttrs{.p = 0.1, .seed = 3, .stream = 9}),
 });
 

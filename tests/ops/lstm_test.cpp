@@ -57,6 +57,8 @@ const Config kPadded{3, 4, 24, {.hidden_size = 8, .num_layers = 2, .bidirectiona
 // small gradients of the middle layer).
 const Config kThreeLayers{4, 3, 32, {.hidden_size = 16, .num_layers = 3, .bidirectional = true}};
 const Config kBig{6, 4, 10, {.hidden_size = 16, .num_layers = 2, .bidirectional = true}, true};
+// Small enough for the gradient check: bidirectional with initial state.
+const Config kSmallBi{2, 3, 2, {.hidden_size = 2, .bidirectional = true}, true};
 
 FLOWGRAD_OP_CASES(lstm)({
     op_case("lstm", lstm_inputs(kOneLayer), kOneLayer.attrs, -1, 1),
@@ -64,6 +66,7 @@ FLOWGRAD_OP_CASES(lstm)({
     op_case("lstm", lstm_inputs(kPadded), kPadded.attrs, 0, 4),
     op_case("lstm", lstm_inputs(kThreeLayers), kThreeLayers.attrs, -1, 1),
     op_case("lstm", lstm_inputs(kBig), kBig.attrs, -1, 1),
+    op_case("lstm", lstm_inputs(kSmallBi), kSmallBi.attrs, -1, 1),
 });
 
 // The random workspace makes the kernel recompute the forward pass. (No
