@@ -69,15 +69,17 @@ TEST_CASE("every differentiable op's gradient matches finite differences in doub
   double worst = 0;
   std::string worst_case;
   std::set<std::string> ops_checked;
+  int cases = 0;
   for (const CaseResult& r : results()) {
     if (!r.f64) continue;
-    INFO(r.c->label());
+    INFO(to_f64(*r.c).label());
     CHECK_MESSAGE(r.f64->error.empty(), r.f64->error);
-    if (r.f64->worst_rel >= worst) worst = r.f64->worst_rel, worst_case = r.c->label();
+    if (r.f64->worst_rel >= worst) worst = r.f64->worst_rel, worst_case = to_f64(*r.c).label();
     ops_checked.insert(r.c->op);
+    ++cases;
   }
   CHECK(!ops_checked.empty());
-  MESSAGE("f64 gradient check: " << ops_checked.size() << " ops, worst rel. err " << worst << " (" << worst_case << ")");
+  MESSAGE("f64 gradient check: " << ops_checked.size() << " ops, " << cases << " cases, worst rel. err " << worst << " (" << worst_case << ")");
 }
 
 TEST_CASE("every op has a passing gradient check or is declared not differentiable") {

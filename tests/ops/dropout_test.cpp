@@ -143,7 +143,7 @@ TEST_CASE("dropout rejects p outside [0, 1] and non-f32 inputs") {
   auto xi = ops::input(em, "xi", {DType::i32, {4}});
   CHECK_THROWS_WITH_AS(ops::dropout(x, {.p = 1.5}), doctest::Contains("expected p in [0, 1], got 1.5"), ShapeError);
   CHECK_THROWS_WITH_AS(ops::dropout(x, {.p = -0.1}), doctest::Contains("expected p in [0, 1], got -0.1"), ShapeError);
-  CHECK_THROWS_WITH_AS(ops::dropout(xi), doctest::Contains("expected f32, got i32"), ShapeError);
+  CHECK_THROWS_WITH_AS(ops::dropout(xi), doctest::Contains("expected input 0 of a float dtype (f32 or f64), got i32"), ShapeError);
 }
 
 }  // namespace
