@@ -20,6 +20,7 @@ pb::DType to_pb(DType t) {
     case DType::i32: return pb::I32;
     case DType::i64: return pb::I64;
     case DType::boolean: return pb::BOOL;
+    case DType::f64: return pb::F64;
   }
   return pb::DTYPE_UNSPECIFIED;
 }
@@ -30,6 +31,7 @@ DType from_pb(int t, const std::string& where) {
     case pb::I32: return DType::i32;
     case pb::I64: return DType::i64;
     case pb::BOOL: return DType::boolean;
+    case pb::F64: return DType::f64;
     default: throw FormatError(where + ": unknown dtype code " + std::to_string(t));
   }
 }

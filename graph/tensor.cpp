@@ -31,6 +31,7 @@ double Tensor::at(int64_t i) const {
   FLOWGRAD_CHECK(i >= 0 && i < numel(), "index out of range");
   switch (type_.dtype) {
     case DType::f32: return reinterpret_cast<const float*>(data_)[i];
+    case DType::f64: return reinterpret_cast<const double*>(data_)[i];
     case DType::i32: return reinterpret_cast<const int32_t*>(data_)[i];
     case DType::i64: return static_cast<double>(reinterpret_cast<const int64_t*>(data_)[i]);
     case DType::boolean: return reinterpret_cast<const bool*>(data_)[i] ? 1.0 : 0.0;

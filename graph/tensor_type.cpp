@@ -10,6 +10,7 @@ size_t dtype_size(DType t) {
     case DType::i32: return 4;
     case DType::i64: return 8;
     case DType::boolean: return 1;
+    case DType::f64: return 8;
   }
   FLOWGRAD_CHECK(false, "bad dtype");
 }
@@ -20,6 +21,7 @@ const char* dtype_name(DType t) {
     case DType::i32: return "i32";
     case DType::i64: return "i64";
     case DType::boolean: return "bool";
+    case DType::f64: return "f64";
   }
   FLOWGRAD_CHECK(false, "bad dtype");
 }

@@ -8,10 +8,13 @@
 
 namespace flowgrad::graph {
 
-enum class DType : uint8_t { f32, i32, i64, boolean };
+// f64 exists for gradient checking: the reference interpreter
+// (runtime/reference.h) runs it; the compiled runtime is f32/int only.
+enum class DType : uint8_t { f32, i32, i64, boolean, f64 };
 
 size_t dtype_size(DType t);
-const char* dtype_name(DType t);  // "f32", "i32", "i64", "bool"
+const char* dtype_name(DType t);  // "f32", "i32", "i64", "bool", "f64"
+inline bool is_float(DType t) { return t == DType::f32 || t == DType::f64; }
 
 using Shape = std::vector<int64_t>;
 

@@ -1,5 +1,6 @@
 #include "ops/binary.h"
 
+#include "graph/dtype_dispatch.h"
 #include "ops/broadcast_to.h"
 #include "ops/unary.h"
 
@@ -43,6 +44,7 @@ class BroadcastKernel final : public Kernel {
       case DType::i32: broadcast_loop(k.in<int32_t>(0), k.in<int32_t>(1), k.out<int32_t>(0), a_, b_, out_, f_, k.threads); break;
       case DType::i64: broadcast_loop(k.in<int64_t>(0), k.in<int64_t>(1), k.out<int64_t>(0), a_, b_, out_, f_, k.threads); break;
       case DType::boolean: FLOWGRAD_CHECK(false, "bool arithmetic");
+      case DType::f64: FLOWGRAD_CHECK(false, "f64 runs on the reference interpreter only");
     }
   }
   double cost() const override { return static_cast<double>(graph::numel(out_)); }
@@ -85,14 +87,14 @@ ReferenceFn binary_reference(F f) {
   return [=](const graph::Node&, std::span<const Tensor> in, std::span<Tensor> out) {
     const Shape &sa = in[0].shape(), &sb = in[1].shape(), &so = out[0].shape();
     auto ta = broadcast_strides(sa, so), tb = broadcast_strides(sb, so);
-    for (int64_t i = 0; i < out[0].numel(); ++i) {
-      switch (out[0].dtype()) {
-        case DType::f32: out[0].data<float>()[i] = f(in[0].data<float>()[strided_offset(i, so, ta)], in[1].data<float>()[strided_offset(i, so, tb)]); break;
-        case DType::i32: out[0].data<int32_t>()[i] = f(in[0].data<int32_t>()[strided_offset(i, so, ta)], in[1].data<int32_t>()[strided_offset(i, so, tb)]); break;
-        case DType::i64: out[0].data<int64_t>()[i] = f(in[0].data<int64_t>()[strided_offset(i, so, ta)], in[1].data<int64_t>()[strided_offset(i, so, tb)]); break;
-        case DType::boolean: break;
+    graph::with_dtype(out[0].dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      if constexpr (!std::is_same_v<T, bool>) {
+        const T *a = in[0].data<T>(), *b = in[1].data<T>();
+        T* y = out[0].data<T>();
+        for (int64_t i = 0; i < out[0].numel(); ++i) y[i] = f(a[strided_offset(i, so, ta)], b[strided_offset(i, so, tb)]);
       }
-    }
+    });
   };
 }
 
@@ -151,8 +153,10 @@ Expr emit_binary(std::string_view op, Expr a, Expr b, const Loc& loc) {
   return a.emitter().emit1(op, graph::NoAttrs{}, {a, b}, loc);
 }
 
+// The scalar operand takes the Expr's float dtype (f64 graphs stay f64).
 Expr scalar_like(const Operand& a, float v) {
-  return scalar(a.e.emitter(), v, a.loc);
+  DType t = a.e.dtype() == DType::f64 ? DType::f64 : DType::f32;
+  return scalar(a.e.emitter(), static_cast<double>(v), t, a.loc);
 }
 
 }  // namespace

@@ -34,6 +34,7 @@ void dispatch(DType from, DType to, F&& f) {
   auto with_to = [&](auto src) {
     switch (to) {
       case DType::f32: return f(src, float{});
+      case DType::f64: return f(src, double{});
       case DType::i32: return f(src, int32_t{});
       case DType::i64: return f(src, int64_t{});
       case DType::boolean: return f(src, bool{});
@@ -41,6 +42,7 @@ void dispatch(DType from, DType to, F&& f) {
   };
   switch (from) {
     case DType::f32: return with_to(float{});
+    case DType::f64: return with_to(double{});
     case DType::i32: return with_to(int32_t{});
     case DType::i64: return with_to(int64_t{});
     case DType::boolean: return with_to(bool{});

@@ -17,6 +17,8 @@ dnnl::memory::data_type dnnl_dtype(DType t) {
     case DType::i32: return dnnl::memory::data_type::s32;
     case DType::boolean: return dnnl::memory::data_type::u8;
     case DType::i64: break;
+    case DType::f64:
+      FLOWGRAD_CHECK(false, "f64 runs on the reference interpreter only; the compiled runtime rejects it before lowering");
   }
   FLOWGRAD_CHECK(false, "oneDNN has no i64 data type; this op needs a TBB kernel for it");
 }

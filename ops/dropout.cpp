@@ -3,6 +3,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "graph/dtype_dispatch.h"
 #include "ops/parallel.h"
 #include "ops/random.h"
 
@@ -11,7 +12,7 @@ namespace {
 
 std::vector<TensorType> infer(const InferContext& ctx) {
   const TensorType& x = ctx.in(0);
-  if (x.dtype != DType::f32) ctx.fail(std::string("expected f32, got ") + graph::dtype_name(x.dtype));
+  ctx.expect_float(0);
   double p = ctx.attrs_as<DropoutAttrs>().p;
   if (!(p >= 0 && p <= 1)) {
     std::ostringstream os;
@@ -57,14 +58,17 @@ class DropoutKernel final : public Kernel {
 // Step 0, in double (see the header).
 void reference(const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
   const auto& a = n.attrs_as<DropoutAttrs>();
-  const float* x = in[0].data<float>();
-  float* y = out[0].data<float>();
   uint64_t key = key_of(a);
-  for (int64_t i = 0; i < in[0].numel(); ++i) {
-    bool keep = is_identity(a) || uniform01(key, static_cast<uint64_t>(i)) >= a.p;
-    double scale = is_identity(a) ? 1.0 : 1.0 / (1.0 - a.p);
-    y[i] = keep ? static_cast<float>(x[i] * scale) : 0.f;
-  }
+  graph::with_float(in[0].dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = in[0].data<T>();
+    T* y = out[0].data<T>();
+    for (int64_t i = 0; i < in[0].numel(); ++i) {
+      bool keep = is_identity(a) || uniform01(key, static_cast<uint64_t>(i)) >= a.p;
+      double scale = is_identity(a) ? 1.0 : 1.0 / (1.0 - a.p);
+      y[i] = keep ? static_cast<T>(x[i] * scale) : T(0);
+    }
+  });
 }
 
 std::vector<std::optional<Expr>> grad(GradContext& c) {

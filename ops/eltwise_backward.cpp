@@ -2,8 +2,10 @@
 
 #include <cmath>
 
+#include "graph/dtype_dispatch.h"
 #include "ops/binary.h"
 #include "ops/dnnl_util.h"
+#include "ops/sources.h"
 #include "ops/unary.h"
 
 namespace flowgrad::ops {
@@ -45,7 +47,8 @@ const Kind* find_kind(const std::string& name) {
 std::vector<TensorType> infer(const InferContext& ctx) {
   const std::string& kind = ctx.attrs_as<EltwiseBackwardAttrs>().kind;
   if (!find_kind(kind)) ctx.fail("expected kind relu|tanh|sigmoid|gelu|gelu_tanh|exp|log, got '" + kind + "'");
-  if (ctx.in(0) != ctx.in(1) || ctx.in(0).dtype != DType::f32) ctx.fail("expected two f32 inputs of the same shape");
+  ctx.expect_same_float({0, 1});
+  if (ctx.in(0) != ctx.in(1)) ctx.fail("expected two inputs of the same type");
   return {ctx.in(0)};
 }
 
@@ -65,9 +68,12 @@ std::unique_ptr<Kernel> lower(const LowerContext& ctx) {
 
 void reference(const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
   const Kind& k = *find_kind(n.attrs_as<EltwiseBackwardAttrs>().kind);
-  const float *dy = in[0].data<float>(), *s = in[1].data<float>();
-  float* dx = out[0].data<float>();
-  for (int64_t i = 0; i < in[0].numel(); ++i) dx[i] = static_cast<float>(dy[i] * k.derivative(s[i]));
+  graph::with_float(in[0].dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T *dy = in[0].data<T>(), *s = in[1].data<T>();
+    T* dx = out[0].data<T>();
+    for (int64_t i = 0; i < in[0].numel(); ++i) dx[i] = static_cast<T>(dy[i] * k.derivative(s[i]));
+  });
 }
 
 // d(dx)/d(saved) · ddx, per kind (see the table in the header).
@@ -78,7 +84,7 @@ std::optional<Expr> saved_grad(GradContext& c, const std::string& kind, Expr dy,
   if (kind == "exp") return dy * ddx;
   if (kind == "log") return (dy * ddx) / (s * s) * -1.0f;
   if (kind == "gelu") {  // gelu''(x) = φ(x) (2 - x²)
-    Expr phi = exp(s * s * -0.5f, c.loc) * static_cast<float>(1.0 / std::sqrt(2 * M_PI));
+    Expr phi = exp(s * s * -0.5f, c.loc) * scalar(c.em, 1.0 / std::sqrt(2 * M_PI), s.dtype(), c.loc);
     return dy * ddx * phi * (s * s * -1.0f + 2.0f);
   }
   throw Error("second derivative of gelu(approximate=\"tanh\") is not implemented (node " + c.node.name + ")");

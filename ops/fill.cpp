@@ -14,6 +14,7 @@ template <class T> void fill_range(std::byte* out, int64_t lo, int64_t hi, doubl
 void fill_any(std::byte* out, DType t, int64_t lo, int64_t hi, double v) {
   switch (t) {
     case DType::f32: fill_range<float>(out, lo, hi, v); break;
+    case DType::f64: fill_range<double>(out, lo, hi, v); break;
     case DType::i32: fill_range<int32_t>(out, lo, hi, v); break;
     case DType::i64: fill_range<int64_t>(out, lo, hi, v); break;
     case DType::boolean: fill_range<bool>(out, lo, hi, v); break;

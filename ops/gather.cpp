@@ -102,7 +102,7 @@ Expr flatten_leading(Expr e, size_t lead, const Loc& loc) {
 }
 
 std::vector<std::optional<Expr>> grad_gather(GradContext& c) {
-  if (c.in(0).dtype() != DType::f32) return {std::nullopt, std::nullopt};
+  if (!graph::is_float(c.in(0).dtype())) return {std::nullopt, std::nullopt};
   size_t lead = static_cast<size_t>(c.in(1).rank());
   Expr idx = flatten_leading(c.in(1), lead, c.loc);  // [N]
   Expr rows = flatten_leading(c.dout(), lead, c.loc);  // [N, D...]
@@ -110,7 +110,7 @@ std::vector<std::optional<Expr>> grad_gather(GradContext& c) {
 }
 
 std::vector<std::optional<Expr>> grad_positions(GradContext& c) {
-  if (c.in(0).dtype() != DType::f32) return {std::nullopt, std::nullopt};
+  if (!graph::is_float(c.in(0).dtype())) return {std::nullopt, std::nullopt};
   const int64_t b = c.in(0).dim(0), t = c.in(0).dim(1);
   Tensor offsets({c.in(1).dtype(), {b, 1}});  // [B, 1]: b·T
   for (int64_t i = 0; i < b; ++i) {

@@ -4,10 +4,12 @@
 #include <cmath>
 #include <sstream>
 
+#include "graph/dtype_dispatch.h"
 #include "ops/binary.h"
 #include "ops/dnnl_util.h"
 #include "ops/parallel.h"
 #include "ops/reshape.h"
+#include "ops/sources.h"
 
 namespace flowgrad::ops {
 namespace {
@@ -26,10 +28,10 @@ Rows rows_of(const TensorType& x) {
 
 Shape stats_shape(const Shape& x) { return Shape(x.begin(), x.end() - 1); }
 
-// Checks x f32[..., H] (H >= 1), eps > 0 and a parameter f32[H] at input `i`.
+// Checks x float[..., H] (H >= 1), eps > 0 and a parameter [H] of x's dtype at input `i`.
 void check_x_and_param(const InferContext& ctx, const TensorType& x, size_t i, const char* what) {
-  if (x.dtype != DType::f32 || x.rank() < 1 || x.shape.back() < 1) {
-    ctx.fail("expected x f32[..., H] with H >= 1, got " + x.str());
+  if (!graph::is_float(x.dtype) || x.rank() < 1 || x.shape.back() < 1) {
+    ctx.fail("expected x f32[..., H] or f64[..., H] with H >= 1, got " + x.str());
   }
   double eps = ctx.attrs_as<LayerNormAttrs>().eps;
   if (!(eps > 0)) {
@@ -37,7 +39,7 @@ void check_x_and_param(const InferContext& ctx, const TensorType& x, size_t i, c
     os << "expected eps > 0, got " << eps;
     ctx.fail(os.str());
   }
-  TensorType want{DType::f32, {x.shape.back()}};
+  TensorType want{x.dtype, {x.shape.back()}};
   if (ctx.in(i) != want) ctx.fail(std::string("expected ") + what + " " + want.str() + ", got " + ctx.in(i).str());
 }
 
@@ -45,7 +47,7 @@ std::vector<TensorType> infer_forward(const InferContext& ctx) {
   const TensorType& x = ctx.in(0);
   check_x_and_param(ctx, x, 1, "gamma");
   check_x_and_param(ctx, x, 2, "beta");
-  TensorType stats{DType::f32, stats_shape(x.shape)};
+  TensorType stats{x.dtype, stats_shape(x.shape)};
   return {x, stats, stats};
 }
 
@@ -54,11 +56,11 @@ std::vector<TensorType> infer_backward(const InferContext& ctx) {
   const TensorType& x = ctx.in(1);
   check_x_and_param(ctx, x, 4, "gamma");
   if (ctx.in(0) != x) ctx.fail("expected dy of x's type " + x.str() + ", got " + ctx.in(0).str());
-  TensorType stats{DType::f32, stats_shape(x.shape)};
+  TensorType stats{x.dtype, stats_shape(x.shape)};
   if (ctx.in(2) != stats || ctx.in(3) != stats) {
     ctx.fail("expected mean and variance " + stats.str() + ", got " + ctx.in(2).str() + " and " + ctx.in(3).str());
   }
-  TensorType param{DType::f32, {x.shape.back()}};
+  TensorType param{x.dtype, {x.shape.back()}};
   return {x, param, param};
 }
 
@@ -169,30 +171,36 @@ class BackwardKernel final : public Kernel {
   std::vector<double> sums_;     // [2, H]
 };
 
-void reference_forward(const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
+template <class T>
+void reference_forward_typed(double eps, std::span<const Tensor> in, std::span<Tensor> out) {
   Rows g = rows_of(in[0].type());
-  double eps = n.attrs_as<LayerNormAttrs>().eps;
-  const float *x = in[0].data<float>(), *gamma = in[1].data<float>(), *beta = in[2].data<float>();
+  const T *x = in[0].data<T>(), *gamma = in[1].data<T>(), *beta = in[2].data<T>();
   for (int64_t r = 0; r < g.rows; ++r) {
-    const float* xr = x + r * g.h;
+    const T* xr = x + r * g.h;
     double mean = 0, var = 0;
     for (int64_t h = 0; h < g.h; ++h) mean += xr[h];
     mean /= static_cast<double>(g.h);
     for (int64_t h = 0; h < g.h; ++h) var += (xr[h] - mean) * (xr[h] - mean);
     var /= static_cast<double>(g.h);
     double rstd = 1.0 / std::sqrt(var + eps);
-    float* yr = out[0].data<float>() + r * g.h;
-    for (int64_t h = 0; h < g.h; ++h) yr[h] = static_cast<float>((xr[h] - mean) * rstd * gamma[h] + beta[h]);
-    out[1].data<float>()[r] = static_cast<float>(mean);
-    out[2].data<float>()[r] = static_cast<float>(var);
+    T* yr = out[0].data<T>() + r * g.h;
+    for (int64_t h = 0; h < g.h; ++h) yr[h] = static_cast<T>((xr[h] - mean) * rstd * gamma[h] + beta[h]);
+    out[1].data<T>()[r] = static_cast<T>(mean);
+    out[2].data<T>()[r] = static_cast<T>(var);
   }
 }
 
-void reference_backward(const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
+void reference_forward(const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
+  graph::with_float(in[0].dtype(), [&](auto tag) {
+    reference_forward_typed<decltype(tag)>(n.attrs_as<LayerNormAttrs>().eps, in, out);
+  });
+}
+
+template <class T>
+void reference_backward_typed(double eps, std::span<const Tensor> in, std::span<Tensor> out) {
   Rows g = rows_of(in[1].type());
-  double eps = n.attrs_as<LayerNormAttrs>().eps;
-  const float *dy = in[0].data<float>(), *x = in[1].data<float>(), *mean = in[2].data<float>();
-  const float *var = in[3].data<float>(), *gamma = in[4].data<float>();
+  const T *dy = in[0].data<T>(), *x = in[1].data<T>(), *mean = in[2].data<T>();
+  const T *var = in[3].data<T>(), *gamma = in[4].data<T>();
   std::vector<double> dgamma(g.h, 0.0), dbeta(g.h, 0.0);
   for (int64_t r = 0; r < g.rows; ++r) {
     double rstd = 1.0 / std::sqrt(var[r] + eps), mg = 0, mgx = 0;
@@ -209,13 +217,19 @@ void reference_backward(const graph::Node& n, std::span<const Tensor> in, std::s
     for (int64_t h = 0; h < g.h; ++h) {
       int64_t k = r * g.h + h;
       double xhat = (x[k] - mean[r]) * rstd;
-      out[0].data<float>()[k] = static_cast<float>(rstd * (static_cast<double>(dy[k]) * gamma[h] - mg - xhat * mgx));
+      out[0].data<T>()[k] = static_cast<T>(rstd * (static_cast<double>(dy[k]) * gamma[h] - mg - xhat * mgx));
     }
   }
   for (int64_t h = 0; h < g.h; ++h) {
-    out[1].data<float>()[h] = static_cast<float>(dgamma[h]);
-    out[2].data<float>()[h] = static_cast<float>(dbeta[h]);
+    out[1].data<T>()[h] = static_cast<T>(dgamma[h]);
+    out[2].data<T>()[h] = static_cast<T>(dbeta[h]);
   }
+}
+
+void reference_backward(const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
+  graph::with_float(in[1].dtype(), [&](auto tag) {
+    reference_backward_typed<decltype(tag)>(n.attrs_as<LayerNormAttrs>().eps, in, out);
+  });
 }
 
 // dx from the explicit backward op, plus the (rare) gradients that reach the
@@ -227,11 +241,11 @@ std::vector<std::optional<Expr>> grad(GradContext& c) {
   Expr dx = g.dx;
   Shape keep = stats_shape(x.shape());
   keep.push_back(1);  // [..., 1]
-  float inv_h = 1.0f / static_cast<float>(x.dim(-1));
-  if (c.output_grads[1]) dx = dx + reshape(*c.output_grads[1], keep, c.loc) * inv_h;
+  double inv_h = 1.0 / static_cast<double>(x.dim(-1));
+  if (c.output_grads[1]) dx = dx + reshape(*c.output_grads[1], keep, c.loc) * scalar(c.em, inv_h, x.dtype(), c.loc);
   if (c.output_grads[2]) {
     Expr centered = x - reshape(c.out(1), keep, c.loc);
-    dx = dx + centered * reshape(*c.output_grads[2], keep, c.loc) * (2.0f * inv_h);
+    dx = dx + centered * reshape(*c.output_grads[2], keep, c.loc) * scalar(c.em, 2.0 * inv_h, x.dtype(), c.loc);
   }
   return {dx, g.dgamma, g.dbeta};
 }

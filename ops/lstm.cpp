@@ -43,7 +43,7 @@ Geometry check_forward_inputs(const InferContext& ctx, std::span<const TensorTyp
   if (a.num_layers < 1) ctx.fail("expected num_layers >= 1, got " + std::to_string(a.num_layers));
   if (in.empty()) ctx.fail("expected inputs x, parameters[, h0, c0][, lengths], got none");
   const TensorType& x = in[0];
-  if (x.dtype != DType::f32 || x.rank() != 3) ctx.fail("expected x of type f32[T, B, I], got " + x.str());
+  if (!graph::is_float(x.dtype) || x.rank() != 3) ctx.fail("expected x of type f32[T, B, I] or f64[T, B, I], got " + x.str());
   if (x.shape[0] < 1 || x.shape[1] < 1 || x.shape[2] < 1) {
     ctx.fail("expected x with T, B, I >= 1, got " + graph::shape_str(x.shape));
   }
@@ -57,11 +57,11 @@ Geometry check_forward_inputs(const InferContext& ctx, std::span<const TensorTyp
   auto names = lstm_parameter_names(a);
   auto shapes = lstm_parameter_shapes(a, g.I);
   for (size_t k = 0; k < names.size(); ++k) {
-    if (in[1 + k].dtype != DType::f32 || in[1 + k].shape != shapes[k]) {
-      ctx.fail("expected " + names[k] + " of shape " + graph::shape_str(shapes[k]) + ", got " + in[1 + k].str());
+    if (in[1 + k] != TensorType{x.dtype, shapes[k]}) {
+      ctx.fail("expected " + names[k] + " of type " + TensorType{x.dtype, shapes[k]}.str() + ", got " + in[1 + k].str());
     }
   }
-  TensorType state{DType::f32, {g.L * g.D, g.B, g.H}};
+  TensorType state{x.dtype, {g.L * g.D, g.B, g.H}};
   if (g.has_state) {
     expect_type(ctx, in[g.h0_input()], state, "h0");
     expect_type(ctx, in[g.h0_input() + 1], state, "c0");
@@ -90,8 +90,11 @@ using lstm_detail::Geometry;
 
 std::vector<TensorType> infer(const InferContext& ctx) {
   Geometry g = lstm_detail::check_forward_inputs(ctx, ctx.inputs);
-  TensorType state{DType::f32, {g.L * g.D, g.B, g.H}};
-  return {{DType::f32, {g.T, g.B, g.D * g.H}}, state, state, {DType::f32, {workspace_layout(g).floats()}}};
+  DType t = ctx.in(0).dtype;
+  TensorType state{t, {g.L * g.D, g.B, g.H}};
+  // The workspace is oneDNN's opaque f32 state whatever x's dtype (the
+  // reference kernel writes zeros into it).
+  return {{t, {g.T, g.B, g.D * g.H}}, state, state, {DType::f32, {workspace_layout(g).floats()}}};
 }
 
 class ForwardKernel final : public Kernel {

@@ -19,9 +19,9 @@ std::vector<TensorType> infer(const InferContext& ctx) {
   auto fwd = ctx.inputs.first(ctx.inputs.size() - kExtraInputs);
   Geometry g = lstm_detail::check_forward_inputs(ctx, fwd);
   const TensorType* extra = &ctx.inputs[fwd.size()];
-  TensorType state{DType::f32, {g.L * g.D, g.B, g.H}};
-  TensorType want[kExtraInputs] = {{DType::f32, {workspace_layout(g).floats()}},
-                                   {DType::f32, {g.T, g.B, g.D * g.H}}, state, state};
+  DType t = fwd[0].dtype;
+  TensorType state{t, {g.L * g.D, g.B, g.H}};
+  TensorType want[kExtraInputs] = {{DType::f32, {workspace_layout(g).floats()}}, {t, {g.T, g.B, g.D * g.H}}, state, state};
   const char* names[kExtraInputs] = {"workspace", "dy", "dh_n", "dc_n"};
   for (int k = 0; k < kExtraInputs; ++k) {
     if (extra[k] != want[k]) ctx.fail(std::string("expected ") + names[k] + " of type " + want[k].str() + ", got " + extra[k].str());

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "graph/dtype_dispatch.h"
 #include "ops/lstm_detail.h"
 
 namespace flowgrad::ops::lstm_detail {
@@ -30,24 +31,29 @@ struct Trace {
 
 struct Forward {
   const Geometry& g;
-  std::span<const Tensor> in;
+  std::vector<Vec> in;  // every input in double (f32 and f64 graphs alike)
   std::vector<int64_t> len;
 
-  const float* param(int64_t l, int64_t d, int k) const { return in[g.param(l, d, k)].data<float>(); }
+  Forward(const Geometry& geometry, std::span<const Tensor> inputs) : g(geometry) {
+    for (const Tensor& t : inputs) in.push_back(to_double(t));
+    read_lengths(g, g.has_lengths ? inputs[g.lengths_input()].data<int32_t>() : nullptr, len);
+  }
+
+  const double* param(int64_t l, int64_t d, int k) const { return in[g.param(l, d, k)].data(); }
   double state0(int which, int64_t slot, int64_t b, int64_t k) const {
-    return g.has_state ? in[g.h0_input() + which].data<float>()[(slot * g.B + b) * g.H + k] : 0.0;
+    return g.has_state ? in[g.h0_input() + which][(slot * g.B + b) * g.H + k] : 0.0;
   }
 
   // Runs one direction of layer l over sequence b; writes y_l and the final state.
   void sequence(int64_t l, int64_t d, int64_t b, const Vec& x, Vec& y, Trace& tr, double* h_n, double* c_n) const {
     const int64_t H = g.H, In = g.layer_input(l), slot = l * g.D + d;
-    const float *w_ih = param(l, d, 0), *w_hh = param(l, d, 1), *b_ih = param(l, d, 2), *b_hh = param(l, d, 3);
+    const double *w_ih = param(l, d, 0), *w_hh = param(l, d, 1), *b_ih = param(l, d, 2), *b_hh = param(l, d, 3);
     Vec h(H), c(H), z(4 * H);
     for (int64_t k = 0; k < H; ++k) h[k] = state0(0, slot, b, k), c[k] = state0(1, slot, b, k);
     for (int64_t s = 0; s < len[b]; ++s) {
       int64_t t = d ? len[b] - 1 - s : s, row = t * g.B + b;
       for (int64_t r = 0; r < 4 * H; ++r) {
-        double acc = static_cast<double>(b_ih[r]) + b_hh[r];
+        double acc = b_ih[r] + b_hh[r];
         for (int64_t i = 0; i < In; ++i) acc += w_ih[r * In + i] * x[row * In + i];
         for (int64_t j = 0; j < H; ++j) acc += w_hh[r * H + j] * h[j];
         z[r] = acc;
@@ -68,7 +74,7 @@ struct Forward {
 
   // All layers; returns the last layer's y, fills h_n, c_n [L·D, B, H].
   Vec run(Trace& tr, Vec& h_n, Vec& c_n) const {
-    Vec x = to_double(in[0]);
+    Vec x = in[0];
     h_n.assign(g.L * g.D * g.B * g.H, 0.0);
     c_n.assign(h_n.size(), 0.0);
     for (int64_t l = 0; l < g.L; ++l) {
@@ -87,8 +93,11 @@ struct Forward {
 };
 
 void store(const Vec& v, Tensor& t) {
-  float* p = t.data<float>();
-  for (size_t i = 0; i < v.size(); ++i) p[i] = static_cast<float>(v[i]);
+  graph::with_float(t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    T* p = t.data<T>();
+    for (size_t i = 0; i < v.size(); ++i) p[i] = static_cast<T>(v[i]);
+  });
 }
 
 // Gradient accumulators of one layer and direction, PyTorch's shapes.
@@ -99,8 +108,7 @@ struct ParamGrads {
 }  // namespace
 
 void reference_forward(const Geometry& g, std::span<const Tensor> in, std::span<Tensor> out) {
-  Forward fw{g, in, {}};
-  read_lengths(g, g.has_lengths ? in[g.lengths_input()].data<int32_t>() : nullptr, fw.len);
+  Forward fw(g, in);
   Trace tr;
   Vec h_n, c_n;
   store(fw.run(tr, h_n, c_n), out[0]);
@@ -116,7 +124,7 @@ void backward_sequence(const Forward& fw, const Trace& tr, int64_t l, int64_t d,
                        Vec& d_in, ParamGrads& pg, double* dh, double* dc) {
   const Geometry& g = fw.g;
   const int64_t H = g.H, In = g.layer_input(l), slot = l * g.D + d;
-  const float *w_ih = fw.param(l, d, 0), *w_hh = fw.param(l, d, 1);
+  const double *w_ih = fw.param(l, d, 0), *w_hh = fw.param(l, d, 1);
   const Vec& x = tr.layer_in[l];
   Vec dz(4 * H), dh_prev(H);
   for (int64_t s = fw.len[b] - 1; s >= 0; --s) {
@@ -153,8 +161,7 @@ void backward_sequence(const Forward& fw, const Trace& tr, int64_t l, int64_t d,
 
 void reference_backward(const Geometry& g, std::span<const Tensor> in, const Tensor& dy, const Tensor& dh_n,
                         const Tensor& dc_n, std::span<Tensor> out) {
-  Forward fw{g, in, {}};
-  read_lengths(g, g.has_lengths ? in[g.lengths_input()].data<int32_t>() : nullptr, fw.len);
+  Forward fw(g, in);
   Trace tr;
   Vec h_n, c_n;
   fw.run(tr, h_n, c_n);

@@ -6,19 +6,21 @@
 #include <cstdint>
 #include <limits>
 
+#include "graph/dtype_dispatch.h"
 #include "ops/binary.h"
 #include "ops/broadcast_to.h"
 #include "ops/parallel.h"
 #include "ops/shape_util.h"
 #include "ops/softmax_backward.h"
+#include "ops/sources.h"
 
 namespace flowgrad::ops {
 namespace {
 
 std::vector<TensorType> infer(const InferContext& ctx) {
   const TensorType &x = ctx.in(0), &mask = ctx.in(1);
-  if (x.dtype != DType::f32 || x.rank() < 1) ctx.fail("expected x f32[..., N], got " + x.str());
-  if (mask.dtype != DType::f32) ctx.fail("expected an f32 mask, got " + mask.str());
+  if (x.rank() < 1) ctx.fail("expected x f32[..., N], got " + x.str());
+  ctx.expect_same_float({0, 1});
   auto b = broadcast_shapes(x.shape, mask.shape);
   if (!b || *b != x.shape) ctx.fail("expected a mask broadcastable to " + graph::shape_str(x.shape) + ", got " + mask.str());
   return {x};
@@ -128,10 +130,10 @@ class MaskedSoftmaxKernel final : public Kernel {
   float scale_;
 };
 
-void reference(const graph::Node& node, std::span<const Tensor> in, std::span<Tensor> out) {
+template <class T>
+void reference_typed(double scale, std::span<const Tensor> in, std::span<Tensor> out) {
   Geometry g(in[0].shape(), in[1].shape());
-  double scale = node.attrs_as<MaskedSoftmaxAttrs>().scale;
-  const float *x = in[0].data<float>(), *mask = in[1].data<float>();
+  const T *x = in[0].data<T>(), *mask = in[1].data<T>();
   std::vector<double> z(g.n);
   for (int64_t r = 0; r < g.rows; ++r) {
     double m = -INFINITY, sum = 0;
@@ -140,14 +142,20 @@ void reference(const graph::Node& node, std::span<const Tensor> in, std::span<Te
       m = std::max(m, z[j]);
     }
     for (int64_t j = 0; j < g.n; ++j) sum += std::exp(z[j] - m);
-    for (int64_t j = 0; j < g.n; ++j) out[0].data<float>()[r * g.n + j] = static_cast<float>(std::exp(z[j] - m) / sum);
+    for (int64_t j = 0; j < g.n; ++j) out[0].data<T>()[r * g.n + j] = static_cast<T>(std::exp(z[j] - m) / sum);
   }
+}
+
+void reference(const graph::Node& node, std::span<const Tensor> in, std::span<Tensor> out) {
+  graph::with_float(in[0].dtype(), [&](auto tag) {
+    reference_typed<decltype(tag)>(node.attrs_as<MaskedSoftmaxAttrs>().scale, in, out);
+  });
 }
 
 std::vector<std::optional<Expr>> grad(GradContext& c) {
   double scale = c.attrs<MaskedSoftmaxAttrs>().scale;
   Expr ds = softmax_backward(c.dout(), c.out(), {.axis = -1}, c.loc);  // d/dz
-  Expr dx = scale == 1.0 ? ds : ds * static_cast<float>(scale);
+  Expr dx = scale == 1.0 ? ds : ds * scalar(c.em, scale, ds.dtype(), c.loc);
   return {dx, sum_to(ds, c.in(1).shape(), c.loc)};
 }
 

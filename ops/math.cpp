@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "graph/dtype_dispatch.h"
 #include "ops/binary.h"
 #include "ops/dnnl_util.h"
 #include "ops/eltwise_backward.h"
@@ -18,8 +19,8 @@ namespace {
 using Grads = std::vector<std::optional<Expr>>;
 using dnnl::algorithm;
 
-std::vector<TensorType> infer_f32_same(const InferContext& ctx) {
-  if (ctx.in(0).dtype != DType::f32) ctx.fail(std::string("expected f32, got ") + graph::dtype_name(ctx.in(0).dtype));
+std::vector<TensorType> infer_float_same(const InferContext& ctx) {
+  ctx.expect_float(0);
   return {ctx.in(0)};
 }
 
@@ -41,15 +42,18 @@ OpDef eltwise_def(std::string name, algorithm alg, Params params, F f, GradFn gr
       .num_inputs = 1,
       .fusion = FusionClass::elementwise,
       .make_attrs = attrs_factory<Attrs>(),
-      .infer = infer_f32_same,
+      .infer = infer_float_same,
       .lower = [=](const LowerContext& ctx) {
         auto [alpha, beta] = params(ctx.node);
         return eltwise_kernel(ctx, alg, alpha, beta);
       },
       .reference = [=](const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
-        const float* x = in[0].data<float>();
-        float* y = out[0].data<float>();
-        for (int64_t i = 0; i < in[0].numel(); ++i) y[i] = static_cast<float>(f(n, static_cast<double>(x[i])));
+        graph::with_float(in[0].dtype(), [&](auto tag) {
+          using T = decltype(tag);
+          const T* x = in[0].data<T>();
+          T* y = out[0].data<T>();
+          for (int64_t i = 0; i < in[0].numel(); ++i) y[i] = static_cast<T>(f(n, static_cast<double>(x[i])));
+        });
       },
       .grad = std::move(grad),
   };
@@ -91,7 +95,7 @@ std::vector<TensorType> infer_clamp(const InferContext& ctx) {
     os << "expected min <= max, got min " << a.min << " and max " << a.max;
     ctx.fail(os.str());
   }
-  return infer_f32_same(ctx);
+  return infer_float_same(ctx);
 }
 
 OpDef clamp_def() {

@@ -1,5 +1,5 @@
 #pragma once
-// More elementwise math on f32, each a oneDNN eltwise primitive, with
+// More elementwise math on f32 (f64 on the reference interpreter), each a oneDNN eltwise primitive, with
 // gradients composed from existing ops:
 //
 //   op                 y                      dx

@@ -1,5 +1,6 @@
 #include "ops/matmul.h"
 
+#include "graph/dtype_dispatch.h"
 #include "ops/broadcast_to.h"
 #include "ops/dnnl_util.h"
 #include "ops/matmul_desc.h"
@@ -34,7 +35,7 @@ Geometry geometry(const Shape& a, const Shape& b, const MatmulAttrs& at) {
 std::vector<TensorType> infer(const InferContext& ctx) {
   const auto& at = ctx.attrs_as<MatmulAttrs>();
   const TensorType &a = ctx.in(0), &b = ctx.in(1);
-  if (a.dtype != DType::f32 || b.dtype != DType::f32) ctx.fail("expected f32 inputs");
+  ctx.expect_same_float({0, 1});
   if (a.rank() < 2 || b.rank() < 2) ctx.fail("expected inputs of rank >= 2");
   int64_t ka = at.transpose_a ? a.shape[a.rank() - 2] : a.shape[a.rank() - 1];
   int64_t kb = at.transpose_b ? b.shape[b.rank() - 1] : b.shape[b.rank() - 2];
@@ -50,7 +51,7 @@ std::vector<TensorType> infer(const InferContext& ctx) {
   Shape c = g.batch;
   c.push_back(g.m);
   c.push_back(g.n);
-  return {{DType::f32, c}};
+  return {{a.dtype, c}};
 }
 
 // Descriptor for an operand of logical dims [batch..., rows, cols], stored
@@ -77,29 +78,35 @@ std::unique_ptr<Kernel> lower(const LowerContext& ctx) {
                                       d.flops);
 }
 
-void reference(const graph::Node& node, std::span<const Tensor> in, std::span<Tensor> out) {
-  const auto& at = node.attrs_as<MatmulAttrs>();
+template <class T>
+void reference_typed(const MatmulAttrs& at, std::span<const Tensor> in, std::span<Tensor> out) {
   Geometry g = geometry(in[0].shape(), in[1].shape(), at);
-  const float *a = in[0].data<float>(), *b = in[1].data<float>();
-  float* c = out[0].data<float>();
+  const T *a = in[0].data<T>(), *b = in[1].data<T>();
+  T* c = out[0].data<T>();
   auto sa = broadcast_strides(g.batch_a, g.batch), sb = broadcast_strides(g.batch_b, g.batch);
   int64_t batches = graph::numel(g.batch);
   for (int64_t bi = 0; bi < batches; ++bi) {
-    const float* A = a + strided_offset(bi, g.batch, sa) * g.m * g.k;
-    const float* B = b + strided_offset(bi, g.batch, sb) * g.k * g.n;
-    float* C = c + bi * g.m * g.n;
+    const T* A = a + strided_offset(bi, g.batch, sa) * g.m * g.k;
+    const T* B = b + strided_offset(bi, g.batch, sb) * g.k * g.n;
+    T* C = c + bi * g.m * g.n;
     for (int64_t i = 0; i < g.m; ++i) {
       for (int64_t j = 0; j < g.n; ++j) {
         double acc = 0;
         for (int64_t p = 0; p < g.k; ++p) {
-          float x = at.transpose_a ? A[p * g.m + i] : A[i * g.k + p];
-          float y = at.transpose_b ? B[j * g.k + p] : B[p * g.n + j];
+          T x = at.transpose_a ? A[p * g.m + i] : A[i * g.k + p];
+          T y = at.transpose_b ? B[j * g.k + p] : B[p * g.n + j];
           acc += static_cast<double>(x) * y;
         }
-        C[i * g.n + j] = static_cast<float>(acc);
+        C[i * g.n + j] = static_cast<T>(acc);
       }
     }
   }
+}
+
+void reference(const graph::Node& node, std::span<const Tensor> in, std::span<Tensor> out) {
+  graph::with_float(in[0].dtype(), [&](auto tag) {
+    reference_typed<decltype(tag)>(node.attrs_as<MatmulAttrs>(), in, out);
+  });
 }
 
 // For C = op(A)·op(B) (op = transpose or not), the input gradients are again

@@ -39,6 +39,26 @@ void InferContext::fail(const std::string& what) const {
   throw ShapeError(msg);
 }
 
+DType InferContext::expect_float(size_t i) const {
+  DType t = inputs[i].dtype;
+  if (!graph::is_float(t)) {
+    fail("expected input " + std::to_string(i) + " of a float dtype (f32 or f64), got " + graph::dtype_name(t));
+  }
+  return t;
+}
+
+DType InferContext::expect_same_float(std::initializer_list<size_t> which) const {
+  size_t first = *which.begin();
+  DType t = expect_float(first);
+  for (size_t i : which) {
+    if (inputs[i].dtype != t) {
+      fail("expected inputs " + std::to_string(first) + " and " + std::to_string(i) + " of the same float dtype, got " +
+           graph::dtype_name(t) + " and " + graph::dtype_name(inputs[i].dtype));
+    }
+  }
+  return t;
+}
+
 const OpDef& register_op(OpDef def) {
   FLOWGRAD_CHECK(!def.name.empty(), "op without a name");
   FLOWGRAD_CHECK(def.infer && def.reference && def.make_attrs, "op '" + def.name + "' lacks infer/reference/attrs");

@@ -12,6 +12,7 @@
 // No layer switches on op names: they look ops up here.
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -49,6 +50,11 @@ struct InferContext {
   const TensorType& in(size_t i) const { return inputs[i]; }
   // Throws ShapeError: "<node path> (<op>) with inputs f32[2, 3], f32[4, 5]: <what> (at file:line)".
   [[noreturn]] void fail(const std::string& what) const;
+  // Float math accepts f32 and f64 (f64: reference interpreter only). Fails
+  // unless input i has a float dtype; returns that dtype.
+  DType expect_float(size_t i) const;
+  // Fails unless every listed input has input first's float dtype.
+  DType expect_same_float(std::initializer_list<size_t> which) const;
 };
 
 struct LowerContext {

@@ -1,5 +1,6 @@
 #include "ops/reduce.h"
 
+#include "graph/dtype_dispatch.h"
 #include "ops/binary.h"
 #include "ops/broadcast_to.h"
 #include "ops/reduce_max_backward.h"
@@ -54,7 +55,7 @@ int64_t reduced_extent(const Shape& s, const std::vector<bool>& mask) {
 InferFn infer(bool needs_elements) {
   return [=](const InferContext& ctx) -> std::vector<TensorType> {
     const TensorType& x = ctx.in(0);
-    if (x.dtype != DType::f32) ctx.fail(std::string("expected f32, got ") + graph::dtype_name(x.dtype));
+    ctx.expect_float(0);
     const auto& a = ctx.attrs_as<ReduceAttrs>();
     std::vector<bool> mask;
     if (std::string err = reduced_mask(a, x.rank(), mask); !err.empty()) ctx.fail(err);
@@ -64,7 +65,7 @@ InferFn infer(bool needs_elements) {
       if (!mask[d]) out.push_back(x.shape[d]);
       else if (a.keepdims) out.push_back(1);
     }
-    return {{DType::f32, out}};
+    return {{x.dtype, out}};
   };
 }
 
@@ -250,21 +251,24 @@ void reference(const graph::Node& node, std::span<const Tensor> in, std::span<Te
   std::vector<bool> mask;
   reduced_mask(node.attrs_as<ReduceAttrs>(), static_cast<int64_t>(s.size()), mask);
   std::vector<double> acc(out[0].numel(), Acc::kInit);
-  const float* x = in[0].data<float>();
-  for (int64_t i = 0; i < in[0].numel(); ++i) {
-    int64_t o = 0, stride = 1, rest = i;  // o: i's output index (row-major over the kept dims)
-    for (int64_t d = static_cast<int64_t>(s.size()) - 1; d >= 0; --d) {
-      if (!mask[d]) {
-        o += (rest % s[d]) * stride;
-        stride *= s[d];
+  graph::with_float(in[0].dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = in[0].data<T>();
+    for (int64_t i = 0; i < in[0].numel(); ++i) {
+      int64_t o = 0, stride = 1, rest = i;  // o: i's output index (row-major over the kept dims)
+      for (int64_t d = static_cast<int64_t>(s.size()) - 1; d >= 0; --d) {
+        if (!mask[d]) {
+          o += (rest % s[d]) * stride;
+          stride *= s[d];
+        }
+        rest /= s[d];
       }
-      rest /= s[d];
+      acc[o] = Acc::add(acc[o], x[i]);
     }
-    acc[o] = Acc::add(acc[o], x[i]);
-  }
-  double divisor = kMean ? static_cast<double>(reduced_extent(s, mask)) : 1.0;
-  float* y = out[0].data<float>();
-  for (size_t o = 0; o < acc.size(); ++o) y[o] = static_cast<float>(acc[o] / divisor);
+    double divisor = kMean ? static_cast<double>(reduced_extent(s, mask)) : 1.0;
+    T* y = out[0].data<T>();
+    for (size_t o = 0; o < acc.size(); ++o) y[o] = static_cast<T>(acc[o] / divisor);
+  });
 }
 
 // x's shape with the reduced axes set to 1.
@@ -289,7 +293,7 @@ std::vector<std::optional<Expr>> reduce_grad(GradContext& c) {
     Expr dx = broadcast_to(dy, x.shape(), c.loc);
     if (!kMean) return {dx};
     double count = static_cast<double>(x.type().numel() / graph::numel(keep));
-    return {mul(dx, scalar(c.em, static_cast<float>(1.0 / count), c.loc), c.loc)};
+    return {mul(dx, scalar(c.em, 1.0 / count, x.dtype(), c.loc), c.loc)};
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "graph/dtype_dispatch.h"
+
 #include "ops/shape_util.h"
 
 namespace flowgrad::ops {
@@ -35,8 +37,9 @@ class Kernel_ final : public Kernel {
 
 std::vector<TensorType> infer(const InferContext& ctx) {
   const TensorType &dy = ctx.in(0), &x = ctx.in(1), &y = ctx.in(2);
-  if (dy != y || x.dtype != DType::f32 || dy.dtype != DType::f32 || dy.rank() != x.rank()) {
-    ctx.fail("expected f32 dy and y of x's rank with reduced axes kept as 1");
+  ctx.expect_same_float({1, 0, 2});
+  if (dy != y || dy.rank() != x.rank()) {
+    ctx.fail("expected dy and y of x's rank with reduced axes kept as 1");
   }
   for (int64_t d = 0; d < x.rank(); ++d) {
     if (y.shape[d] != 1 && y.shape[d] != x.shape[d]) ctx.fail("expected y's dims to be 1 or x's");
@@ -57,16 +60,21 @@ FLOWGRAD_REGISTER_OP({
     },
     .reference = [](const graph::Node&, std::span<const Tensor> in, std::span<Tensor> out) {
       const Shape &keep = in[0].shape(), &s = in[1].shape();
-      for (int64_t o = 0; o < graph::numel(keep); ++o) {  // group by group
-        bool done = false;
-        auto st = broadcast_strides(keep, s);
-        for (int64_t i = 0; i < graph::numel(s); ++i) {
-          if (strided_offset(i, s, st) != o) continue;
-          bool hit = !done && in[1].data<float>()[i] == in[2].data<float>()[o];
-          out[0].data<float>()[i] = hit ? in[0].data<float>()[o] : 0.0f;
-          done |= hit;
+      graph::with_float(in[1].dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        const T *dy = in[0].data<T>(), *x = in[1].data<T>(), *y = in[2].data<T>();
+        T* dx = out[0].data<T>();
+        for (int64_t o = 0; o < graph::numel(keep); ++o) {  // group by group
+          bool done = false;
+          auto st = broadcast_strides(keep, s);
+          for (int64_t i = 0; i < graph::numel(s); ++i) {
+            if (strided_offset(i, s, st) != o) continue;
+            bool hit = !done && x[i] == y[o];
+            dx[i] = hit ? dy[o] : T(0);
+            done |= hit;
+          }
         }
-      }
+      });
     },
     .not_differentiable = true,
 });

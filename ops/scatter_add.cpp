@@ -8,13 +8,15 @@ namespace {
 
 std::vector<TensorType> infer(const InferContext& ctx) {
   const TensorType &base = ctx.in(0), &idx = ctx.in(1), &rows = ctx.in(2);
-  if (base.dtype != DType::f32 || base.rank() < 1) ctx.fail("expected an f32 base [V, ...], got " + base.str());
+  if (!graph::is_float(base.dtype) || base.rank() < 1) ctx.fail("expected an f32 or f64 base [V, ...], got " + base.str());
   if ((idx.dtype != DType::i32 && idx.dtype != DType::i64) || idx.rank() != 1) {
     ctx.fail("expected i32 or i64 indices [N], got " + idx.str());
   }
   Shape want = base.shape;
   want[0] = idx.shape[0];
-  if (rows != TensorType{DType::f32, want}) ctx.fail("expected rows f32" + graph::shape_str(want) + ", got " + rows.str());
+  if (rows != TensorType{base.dtype, want}) {
+    ctx.fail(std::string("expected rows ") + graph::dtype_name(base.dtype) + graph::shape_str(want) + ", got " + rows.str());
+  }
   return {base};
 }
 

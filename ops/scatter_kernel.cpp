@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "graph/dtype_dispatch.h"
+
 namespace flowgrad::ops {
 
 void fail_index(const std::string& who, int64_t index, int64_t position, int64_t num_rows) {
@@ -65,7 +67,10 @@ void scatter_add_reference(const graph::Tensor* base, const graph::Tensor& indic
     int64_t r = checked_index(indices.raw(), indices.dtype(), p, v, who);
     for (int64_t j = 0; j < d; ++j) acc[static_cast<size_t>(r * d + j)] += rows.at(p * d + j);
   }
-  for (int64_t i = 0; i < out.numel(); ++i) out.data<float>()[i] = static_cast<float>(acc[static_cast<size_t>(i)]);
+  graph::with_float(out.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t i = 0; i < out.numel(); ++i) out.data<T>()[i] = static_cast<T>(acc[static_cast<size_t>(i)]);
+  });
 }
 
 }  // namespace flowgrad::ops

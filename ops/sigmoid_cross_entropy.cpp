@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "graph/dtype_dispatch.h"
 #include "ops/binary.h"
 #include "ops/loss_backward.h"
 #include "ops/parallel.h"
@@ -15,36 +16,35 @@ double bce(double x, double t) { return std::max(x, 0.0) - x * t + std::log1p(st
 
 std::vector<TensorType> infer_forward(const InferContext& ctx) {
   const auto& a = ctx.attrs_as<BceAttrs>();
-  if (ctx.in(0).dtype != DType::f32 || ctx.in(1) != ctx.in(0)) {
-    ctx.fail("expected f32 logits and targets of the same shape");
-  }
+  ctx.expect_same_float({0, 1});
+  if (ctx.in(1) != ctx.in(0)) ctx.fail("expected logits and targets of the same shape");
   if (a.reduction != "mean" && a.reduction != "sum" && a.reduction != "none") {
     ctx.fail("expected reduction mean|sum|none, got '" + a.reduction + "'");
   }
-  return {{DType::f32, a.reduction == "none" ? ctx.in(0).shape : Shape{}}};
+  return {{ctx.in(0).dtype, a.reduction == "none" ? ctx.in(0).shape : Shape{}}};
 }
 
 // Per-element losses into `loss`, then reduced into `out`.
-void forward(const float* x, const float* t, int64_t n, const std::string& reduction, double* loss, float* out,
-             int threads) {
+template <class T>
+void forward(const T* x, const T* t, int64_t n, const std::string& reduction, double* loss, T* out, int threads) {
   parallel_blocks(n, threads, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) loss[i] = bce(x[i], t[i]);
   });
   if (reduction == "none") {
-    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(loss[i]);
+    for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(loss[i]);
     return;
   }
   double s = 0;
   for (int64_t i = 0; i < n; ++i) s += loss[i];  // fixed order
-  out[0] = static_cast<float>(reduction == "sum" || n == 0 ? s : s / static_cast<double>(n));
+  out[0] = static_cast<T>(reduction == "sum" || n == 0 ? s : s / static_cast<double>(n));
 }
 
-void backward(const float* dloss, const float* x, const float* t, int64_t n, const std::string& reduction, float* dx,
-              int threads) {
+template <class T>
+void backward(const T* dloss, const T* x, const T* t, int64_t n, const std::string& reduction, T* dx, int threads) {
   parallel_blocks(n, threads, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       double scale = reduction == "none" ? dloss[i] : reduction == "sum" ? dloss[0] : dloss[0] / static_cast<double>(n);
-      dx[i] = static_cast<float>((1.0 / (1.0 + std::exp(-static_cast<double>(x[i]))) - t[i]) * scale);
+      dx[i] = static_cast<T>((1.0 / (1.0 + std::exp(-static_cast<double>(x[i]))) - t[i]) * scale);
     }
   });
 }
@@ -82,7 +82,9 @@ std::vector<std::optional<Expr>> grad(GradContext& c) {
   Expr x = c.in(0), dloss = c.dout();
   Expr dx = c.em.emit1("sigmoid_binary_cross_entropy_backward", a, {dloss, x, c.in(1)}, c.loc);
   Expr dt = neg(mul(x, dloss, c.loc), c.loc);
-  if (a.reduction == "mean") dt = mul(dt, scalar(c.em, 1.0f / static_cast<float>(x.type().numel()), c.loc), c.loc);
+  if (a.reduction == "mean") {
+    dt = mul(dt, scalar(c.em, 1.0 / static_cast<double>(x.type().numel()), x.dtype(), c.loc), c.loc);
+  }
   return {dx, dt};
 }
 
@@ -99,8 +101,11 @@ FLOWGRAD_REGISTER_OP({
     },
     .reference = [](const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
       std::vector<double> loss(static_cast<size_t>(in[0].numel()));
-      forward(in[0].data<float>(), in[1].data<float>(), in[0].numel(), n.attrs_as<BceAttrs>().reduction, loss.data(),
-              out[0].data<float>(), 1);
+      graph::with_float(in[0].dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        forward(in[0].data<T>(), in[1].data<T>(), in[0].numel(), n.attrs_as<BceAttrs>().reduction, loss.data(),
+                out[0].data<T>(), 1);
+      });
     },
     .grad = grad,
 });
@@ -115,8 +120,11 @@ FLOWGRAD_REGISTER_OP({
       return std::make_unique<BackwardKernel>(ctx.attrs<BceAttrs>().reduction, ctx.inputs[1].numel());
     },
     .reference = [](const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
-      backward(in[0].data<float>(), in[1].data<float>(), in[2].data<float>(), in[1].numel(),
-               n.attrs_as<BceAttrs>().reduction, out[0].data<float>(), 1);
+      graph::with_float(in[1].dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        backward(in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), in[1].numel(), n.attrs_as<BceAttrs>().reduction,
+                 out[0].data<T>(), 1);
+      });
     },
     .not_differentiable = true,  // second derivatives of the loss are not supported
 });

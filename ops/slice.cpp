@@ -79,6 +79,7 @@ void fill_value(std::byte* out, DType t, int64_t lo, int64_t hi, double value) {
   for (int64_t i = lo; i < hi; ++i) {
     switch (t) {
       case DType::f32: reinterpret_cast<float*>(out)[i] = static_cast<float>(value); break;
+      case DType::f64: reinterpret_cast<double*>(out)[i] = value; break;
       case DType::i32: reinterpret_cast<int32_t*>(out)[i] = static_cast<int32_t>(value); break;
       case DType::i64: reinterpret_cast<int64_t*>(out)[i] = static_cast<int64_t>(value); break;
       case DType::boolean: reinterpret_cast<bool*>(out)[i] = value != 0; break;

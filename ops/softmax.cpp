@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "graph/dtype_dispatch.h"
 #include "ops/dnnl_util.h"
 #include "ops/shape_util.h"
 
@@ -12,7 +13,7 @@ namespace {
 
 std::vector<TensorType> infer(const InferContext& ctx) {
   const TensorType& x = ctx.in(0);
-  if (x.dtype != DType::f32) ctx.fail(std::string("expected f32, got ") + graph::dtype_name(x.dtype));
+  ctx.expect_float(0);
   int64_t axis = ctx.attrs_as<SoftmaxAttrs>().axis;
   if (!normalize_axis(axis, x.rank())) {
     ctx.fail("expected axis in [" + std::to_string(-x.rank()) + ", " + std::to_string(x.rank()) + ") for rank " +
@@ -52,22 +53,25 @@ ReferenceFn softmax_reference(bool log_form) {
   return [=](const graph::Node& node, std::span<const Tensor> in, std::span<Tensor> out) {
     const Shape& s = in[0].shape();
     Geometry g = geometry(s, *normalize_axis(node.attrs_as<SoftmaxAttrs>().axis, static_cast<int64_t>(s.size())));
-    const float* x = in[0].data<float>();
-    float* y = out[0].data<float>();
-    for (int64_t o = 0; o < g.outer; ++o) {
-      for (int64_t i = 0; i < g.inner; ++i) {
-        const float* xr = x + o * g.n * g.inner + i;  // [n] with stride inner
-        float* yr = y + o * g.n * g.inner + i;
-        double m = -INFINITY;
-        for (int64_t j = 0; j < g.n; ++j) m = std::max(m, static_cast<double>(xr[j * g.inner]));
-        double sum = 0;
-        for (int64_t j = 0; j < g.n; ++j) sum += std::exp(xr[j * g.inner] - m);
-        for (int64_t j = 0; j < g.n; ++j) {
-          double z = xr[j * g.inner] - m;
-          yr[j * g.inner] = static_cast<float>(log_form ? z - std::log(sum) : std::exp(z) / sum);
+    graph::with_float(in[0].dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T* x = in[0].data<T>();
+      T* y = out[0].data<T>();
+      for (int64_t o = 0; o < g.outer; ++o) {
+        for (int64_t i = 0; i < g.inner; ++i) {
+          const T* xr = x + o * g.n * g.inner + i;  // [n] with stride inner
+          T* yr = y + o * g.n * g.inner + i;
+          double m = -INFINITY;
+          for (int64_t j = 0; j < g.n; ++j) m = std::max(m, static_cast<double>(xr[j * g.inner]));
+          double sum = 0;
+          for (int64_t j = 0; j < g.n; ++j) sum += std::exp(xr[j * g.inner] - m);
+          for (int64_t j = 0; j < g.n; ++j) {
+            double z = xr[j * g.inner] - m;
+            yr[j * g.inner] = static_cast<T>(log_form ? z - std::log(sum) : std::exp(z) / sum);
+          }
         }
       }
-    }
+    });
   };
 }
 

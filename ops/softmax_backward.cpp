@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "graph/dtype_dispatch.h"
 #include "ops/binary.h"
 #include "ops/broadcast_to.h"
 #include "ops/parallel.h"
@@ -28,7 +29,8 @@ Rows rows_of(const Shape& s, int64_t axis) {
 }
 
 // dx for rows [lo, hi) of the outer·inner independent rows.
-void backward_rows(const float* dy, const float* y, float* dx, const Rows& r, bool log_form, int64_t lo, int64_t hi) {
+template <class T>
+void backward_rows(const T* dy, const T* y, T* dx, const Rows& r, bool log_form, int64_t lo, int64_t hi) {
   for (int64_t row = lo; row < hi; ++row) {
     int64_t base = (row / r.inner) * r.n * r.inner + row % r.inner;  // [outer, ·, inner]
     double s = 0;
@@ -38,7 +40,7 @@ void backward_rows(const float* dy, const float* y, float* dx, const Rows& r, bo
     }
     for (int64_t j = 0; j < r.n; ++j) {
       int64_t k = base + j * r.inner;
-      dx[k] = static_cast<float>(log_form ? dy[k] - std::exp(static_cast<double>(y[k])) * s : y[k] * (dy[k] - s));
+      dx[k] = static_cast<T>(log_form ? dy[k] - std::exp(static_cast<double>(y[k])) * s : y[k] * (dy[k] - s));
     }
   }
 }
@@ -64,7 +66,8 @@ int64_t axis_of(const graph::Node& n, int64_t rank) { return *normalize_axis(n.a
 
 std::vector<TensorType> infer(const InferContext& ctx) {
   const TensorType& y = ctx.in(1);
-  if (ctx.in(0) != y || y.dtype != DType::f32) ctx.fail("expected f32 dy and y of the same shape");
+  ctx.expect_same_float({1, 0});
+  if (ctx.in(0) != y) ctx.fail("expected dy and y of the same shape");
   if (!normalize_axis(ctx.attrs_as<SoftmaxBackwardAttrs>().axis, y.rank())) ctx.fail("expected an axis within the rank");
   return {y};
 }
@@ -104,8 +107,11 @@ FLOWGRAD_REGISTER_OP({
     .reference = [](const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
       const Shape& s = in[1].shape();
       Rows r = rows_of(s, axis_of(n, static_cast<int64_t>(s.size())));
-      backward_rows(in[0].data<float>(), in[1].data<float>(), out[0].data<float>(), r,
-                    n.attrs_as<SoftmaxBackwardAttrs>().log, 0, r.outer * r.inner);
+      graph::with_float(in[1].dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        backward_rows(in[0].data<T>(), in[1].data<T>(), out[0].data<T>(), r, n.attrs_as<SoftmaxBackwardAttrs>().log, 0,
+                      r.outer * r.inner);
+      });
     },
     .grad = grad,
 });

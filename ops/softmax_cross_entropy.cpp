@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "graph/dtype_dispatch.h"
 #include "ops/loss_backward.h"
 #include "ops/parallel.h"
 
@@ -33,8 +34,9 @@ int64_t checked_label(const std::byte* labels, DType t, int64_t r, const Rows& g
 }
 
 // log Σ exp(x) over one row, max-shifted.
-double logsumexp(const float* x, int64_t c) {
-  float mx = x[0];
+template <class T>
+double logsumexp(const T* x, int64_t c) {
+  T mx = x[0];
   for (int64_t j = 1; j < c; ++j) mx = std::max(mx, x[j]);
   double s = 0;
   for (int64_t j = 0; j < c; ++j) s += std::exp(static_cast<double>(x[j]) - mx);
@@ -44,19 +46,20 @@ double logsumexp(const float* x, int64_t c) {
 std::vector<TensorType> infer_forward(const InferContext& ctx) {
   const TensorType &x = ctx.in(0), &y = ctx.in(1);
   const auto& a = ctx.attrs_as<CrossEntropyAttrs>();
-  if (x.dtype != DType::f32 || x.rank() < 1) ctx.fail("expected f32 logits of rank >= 1");
+  if (!graph::is_float(x.dtype) || x.rank() < 1) ctx.fail("expected f32 or f64 logits of rank >= 1");
   if (y.dtype != DType::i32 && y.dtype != DType::i64) ctx.fail("expected i32 or i64 labels");
   Shape rows(x.shape.begin(), x.shape.end() - 1);
   if (y.shape != rows) ctx.fail("expected labels of shape " + graph::shape_str(rows) + ", got " + graph::shape_str(y.shape));
   if (a.reduction != "mean" && a.reduction != "sum" && a.reduction != "none") {
     ctx.fail("expected reduction mean|sum|none, got '" + a.reduction + "'");
   }
-  return {{DType::f32, a.reduction == "none" ? rows : Shape{}}};
+  return {{x.dtype, a.reduction == "none" ? rows : Shape{}}};
 }
 
 // Per-row losses into `row_loss` (0 for ignored rows); returns the count of
 // rows that were not ignored.
-int64_t row_losses(const float* x, const std::byte* labels, DType lt, const Rows& g, int64_t ignore, double* row_loss,
+template <class T>
+int64_t row_losses(const T* x, const std::byte* labels, DType lt, const Rows& g, int64_t ignore, double* row_loss,
                    int threads) {
   parallel_blocks(g.rows, threads, kRowBlock, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
@@ -69,14 +72,15 @@ int64_t row_losses(const float* x, const std::byte* labels, DType lt, const Rows
   return count;
 }
 
-void write_loss(const CrossEntropyAttrs& a, const double* row_loss, int64_t rows, int64_t count, float* out) {
+template <class T>
+void write_loss(const CrossEntropyAttrs& a, const double* row_loss, int64_t rows, int64_t count, T* out) {
   if (a.reduction == "none") {
-    for (int64_t r = 0; r < rows; ++r) out[r] = static_cast<float>(row_loss[r]);
+    for (int64_t r = 0; r < rows; ++r) out[r] = static_cast<T>(row_loss[r]);
     return;
   }
   double s = 0;
   for (int64_t r = 0; r < rows; ++r) s += row_loss[r];  // fixed order
-  out[0] = static_cast<float>(a.reduction == "sum" ? s : (count ? s / static_cast<double>(count) : 0.0));
+  out[0] = static_cast<T>(a.reduction == "sum" ? s : (count ? s / static_cast<double>(count) : 0.0));
 }
 
 class ForwardKernel final : public Kernel {
@@ -96,18 +100,19 @@ class ForwardKernel final : public Kernel {
 };
 
 // dlogits for rows [lo, hi): (softmax - onehot) · scale_r.
-void backward_rows(const float* dloss, const float* x, const std::byte* labels, DType lt, const Rows& g,
-                   const CrossEntropyAttrs& a, double count, float* dx, int threads) {
+template <class T>
+void backward_rows(const T* dloss, const T* x, const std::byte* labels, DType lt, const Rows& g,
+                   const CrossEntropyAttrs& a, double count, T* dx, int threads) {
   parallel_blocks(g.rows, threads, kRowBlock, [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) {
-      const float* xr = x + r * g.classes;
-      float* dr = dx + r * g.classes;
+      const T* xr = x + r * g.classes;
+      T* dr = dx + r * g.classes;
       int64_t y = checked_label(labels, lt, r, g, a.ignore_index);
       double scale = a.reduction == "none" ? dloss[r] : a.reduction == "sum" ? dloss[0] : (count ? dloss[0] / count : 0);
       if (y == a.ignore_index) scale = 0;
       double lse = logsumexp(xr, g.classes);
       for (int64_t j = 0; j < g.classes; ++j) {
-        dr[j] = static_cast<float>((std::exp(xr[j] - lse) - (j == y ? 1.0 : 0.0)) * scale);
+        dr[j] = static_cast<T>((std::exp(xr[j] - lse) - (j == y ? 1.0 : 0.0)) * scale);
       }
     }
   });
@@ -154,8 +159,11 @@ FLOWGRAD_REGISTER_OP({
       Rows g = rows_of(in[0].type());
       const auto& a = n.attrs_as<CrossEntropyAttrs>();
       std::vector<double> loss(g.rows);
-      int64_t count = row_losses(in[0].data<float>(), in[1].raw(), in[1].dtype(), g, a.ignore_index, loss.data(), 1);
-      write_loss(a, loss.data(), g.rows, count, out[0].data<float>());
+      graph::with_float(in[0].dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        int64_t count = row_losses(in[0].data<T>(), in[1].raw(), in[1].dtype(), g, a.ignore_index, loss.data(), 1);
+        write_loss(a, loss.data(), g.rows, count, out[0].data<T>());
+      });
     },
     .grad = grad,
 });
@@ -173,8 +181,10 @@ FLOWGRAD_REGISTER_OP({
       Rows g = rows_of(in[1].type());
       const auto& a = n.attrs_as<CrossEntropyAttrs>();
       double count = count_rows(in[2].raw(), in[2].dtype(), g.rows, a.ignore_index);
-      backward_rows(in[0].data<float>(), in[1].data<float>(), in[2].raw(), in[2].dtype(), g, a, count,
-                    out[0].data<float>(), 1);
+      graph::with_float(in[1].dtype(), [&](auto tag) {
+        using T = decltype(tag);
+        backward_rows(in[0].data<T>(), in[1].data<T>(), in[2].raw(), in[2].dtype(), g, a, count, out[0].data<T>(), 1);
+      });
     },
     .not_differentiable = true,  // second derivatives of the loss are not supported
 });

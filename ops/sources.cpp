@@ -35,6 +35,7 @@ void initialize_variable(const graph::Node& node, Tensor& t) {
   };
   switch (t.dtype()) {
     case DType::f32: fill_fn<float>(t, gen); break;
+    case DType::f64: fill_fn<double>(t, gen); break;
     case DType::i32: fill_fn<int32_t>(t, gen); break;
     case DType::i64: fill_fn<int64_t>(t, gen); break;
     case DType::boolean: fill_fn<bool>(t, gen); break;
@@ -110,6 +111,10 @@ Expr constant(Emitter& em, Tensor value, const Loc& loc, std::string_view name) 
 }
 
 Expr scalar(Emitter& em, float value, const Loc& loc) { return constant(em, Tensor::scalar(value), loc); }
+Expr scalar(Emitter& em, double value, DType t, const Loc& loc) {
+  if (t == DType::f64) return constant(em, Tensor::from<double>({}, {value}), loc);
+  return constant(em, Tensor::scalar(static_cast<float>(value)), loc);
+}
 
 Expr variable(Emitter& em, std::string_view name, VariableAttrs attrs, const Loc& loc) {
   return em.emit1("variable", std::move(attrs), {}, loc, name);

@@ -46,6 +46,9 @@ struct VariableAttrs {
 Expr input(Emitter& em, std::string_view name, TensorType type, const Loc& loc = Loc::current());
 Expr constant(Emitter& em, Tensor value, const Loc& loc = Loc::current(), std::string_view name = "constant");
 Expr scalar(Emitter& em, float value, const Loc& loc = Loc::current());
+// A rank-0 constant of dtype `t` (f32 or f64: the scalar operand of an
+// operator on an Expr of that dtype).
+Expr scalar(Emitter& em, double value, DType t, const Loc& loc = Loc::current());
 Expr variable(Emitter& em, std::string_view name, VariableAttrs attrs, const Loc& loc = Loc::current());
 
 }  // namespace flowgrad::ops

@@ -14,13 +14,13 @@ std::vector<TensorType> infer(const InferContext& ctx) {
   const TensorType &idx = ctx.in(0), &rows = ctx.in(1);
   const int64_t v = ctx.attrs_as<SparseRowsAttrs>().num_rows;
   if (!is_index_type(idx.dtype) || idx.rank() != 1) ctx.fail("expected i32 or i64 indices [N], got " + idx.str());
-  if (rows.dtype != DType::f32 || rows.rank() < 1 || rows.shape[0] != idx.shape[0]) {
-    ctx.fail("expected f32 rows [" + std::to_string(idx.shape[0]) + ", ...], got " + rows.str());
+  if (!graph::is_float(rows.dtype) || rows.rank() < 1 || rows.shape[0] != idx.shape[0]) {
+    ctx.fail("expected f32 or f64 rows [" + std::to_string(idx.shape[0]) + ", ...], got " + rows.str());
   }
   if (v < 0) ctx.fail("expected num_rows >= 0, got " + std::to_string(v));
   Shape out = rows.shape;
   out[0] = v;
-  return {{DType::f32, out}};
+  return {{rows.dtype, out}};
 }
 
 // Elements per row of a [V, D...] or [N, D...] type.

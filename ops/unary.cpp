@@ -2,14 +2,15 @@
 
 #include <cmath>
 
+#include "graph/dtype_dispatch.h"
 #include "ops/dnnl_util.h"
 #include "ops/eltwise_backward.h"
 
 namespace flowgrad::ops {
 namespace {
 
-std::vector<TensorType> infer_f32_same(const InferContext& ctx) {
-  if (ctx.in(0).dtype != DType::f32) ctx.fail(std::string("expected f32, got ") + graph::dtype_name(ctx.in(0).dtype));
+std::vector<TensorType> infer_float_same(const InferContext& ctx) {
+  ctx.expect_float(0);
   return {ctx.in(0)};
 }
 
@@ -18,7 +19,7 @@ std::vector<TensorType> infer_gelu(const InferContext& ctx) {
   if (a.approximate != "none" && a.approximate != "tanh") {
     ctx.fail("expected approximate \"none\" or \"tanh\", got \"" + a.approximate + "\"");
   }
-  return infer_f32_same(ctx);
+  return infer_float_same(ctx);
 }
 
 std::unique_ptr<Kernel> eltwise_kernel(const LowerContext& ctx, dnnl::algorithm alg, float alpha = 0.f) {
@@ -34,9 +35,12 @@ std::unique_ptr<Kernel> eltwise_kernel(const LowerContext& ctx, dnnl::algorithm 
 template <class F>
 ReferenceFn map_reference(F f) {
   return [=](const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
-    const float* x = in[0].data<float>();
-    float* y = out[0].data<float>();
-    for (int64_t i = 0; i < in[0].numel(); ++i) y[i] = static_cast<float>(f(n, static_cast<double>(x[i])));
+    graph::with_float(in[0].dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const T* x = in[0].data<T>();
+      T* y = out[0].data<T>();
+      for (int64_t i = 0; i < in[0].numel(); ++i) y[i] = static_cast<T>(f(n, static_cast<double>(x[i])));
+    });
   };
 }
 
@@ -54,7 +58,7 @@ OpDef unary_def(std::string name, dnnl::algorithm alg, F f, GradFn grad) {
       .num_inputs = 1,
       .fusion = FusionClass::elementwise,
       .make_attrs = attrs_factory<graph::NoAttrs>(),
-      .infer = infer_f32_same,
+      .infer = infer_float_same,
       .lower = [alg](const LowerContext& ctx) { return eltwise_kernel(ctx, alg); },
       .reference = map_reference(f),
       .grad = std::move(grad),

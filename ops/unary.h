@@ -1,5 +1,5 @@
 #pragma once
-// Elementwise unary ops on f32, each a oneDNN eltwise primitive:
+// Elementwise unary ops on f32 (f64 on the reference interpreter), each a oneDNN eltwise primitive:
 //
 //   relu(x)    = max(x, 0)
 //   tanh(x)

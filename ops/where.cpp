@@ -75,6 +75,7 @@ uint64_t value_bits(double value, DType t) {
   auto put = [&](auto v) { std::memcpy(&bits, &v, sizeof(v)); };
   switch (t) {
     case DType::f32: put(static_cast<float>(value)); break;
+    case DType::f64: put(value); break;
     case DType::i32: put(static_cast<int32_t>(value)); break;
     case DType::i64: put(static_cast<int64_t>(value)); break;
     case DType::boolean: put(static_cast<bool>(value != 0)); break;
@@ -133,7 +134,7 @@ void reference_masked_fill(const graph::Node& n, std::span<const Tensor> in, std
 }
 
 std::vector<std::optional<Expr>> grad_where(GradContext& c) {
-  Expr zero = scalar(c.em, 0.0f, c.loc), g = c.dout();
+  Expr g = c.dout(), zero = scalar(c.em, 0.0, g.dtype(), c.loc);
   return {std::nullopt, sum_to(where(c.in(0), g, zero, c.loc), c.in(1).shape(), c.loc),
           sum_to(where(c.in(0), zero, g, c.loc), c.in(2).shape(), c.loc)};
 }
@@ -164,7 +165,8 @@ FLOWGRAD_REGISTER_OP({
     },
     .reference = reference_masked_fill,
     .grad = [](GradContext& c) -> std::vector<std::optional<Expr>> {
-      return {where(c.in(1), scalar(c.em, 0.0f, c.loc), c.dout(), c.loc), std::nullopt};
+      Expr g = c.dout();
+      return {where(c.in(1), scalar(c.em, 0.0, g.dtype(), c.loc), g, c.loc), std::nullopt};
     },
 });
 

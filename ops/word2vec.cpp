@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "graph/dtype_dispatch.h"
 #include "ops/binary.h"
 #include "ops/parallel.h"
 #include "ops/random.h"
@@ -17,11 +18,12 @@ struct Dims {
 
 Dims dims_of(const TensorType& v) { return {v.shape[0], v.shape[1], v.shape[2]}; }
 
-// a f32[B, D] and v f32[B, K, D] at inputs ia, ia + 1.
+// a [B, D] and v [B, K, D] of one float dtype at inputs ia, ia + 1.
 Dims check_operands(const InferContext& ctx, size_t ia) {
   const TensorType &a = ctx.in(ia), &v = ctx.in(ia + 1);
-  if (a.dtype != DType::f32 || a.rank() != 2) ctx.fail("expected a f32[B, D], got " + a.str());
-  if (v.dtype != DType::f32 || v.rank() != 3 || v.shape[0] != a.shape[0] || v.shape[2] != a.shape[1]) {
+  ctx.expect_same_float({ia, ia + 1});
+  if (a.rank() != 2) ctx.fail("expected a f32[B, D], got " + a.str());
+  if (v.rank() != 3 || v.shape[0] != a.shape[0] || v.shape[2] != a.shape[1]) {
     ctx.fail("expected v f32[" + std::to_string(a.shape[0]) + ", K, " + std::to_string(a.shape[1]) + "], got " + v.str());
   }
   return dims_of(v);
@@ -29,12 +31,12 @@ Dims check_operands(const InferContext& ctx, size_t ia) {
 
 std::vector<TensorType> infer_dot(const InferContext& ctx) {
   Dims g = check_operands(ctx, 0);
-  return {{DType::f32, {g.b, g.k}}};
+  return {{ctx.in(0).dtype, {g.b, g.k}}};
 }
 
 std::vector<TensorType> infer_dot_backward(const InferContext& ctx) {
   Dims g = check_operands(ctx, 1);
-  TensorType want{DType::f32, {g.b, g.k}};
+  TensorType want{ctx.in(1).dtype, {g.b, g.k}};
   if (ctx.in(0) != want) ctx.fail("expected dy " + want.str() + ", got " + ctx.in(0).str());
   return {ctx.in(1), ctx.in(2)};
 }
@@ -98,28 +100,34 @@ class DotKernel final : public Kernel {
 
 void reference_dot(const graph::Node&, std::span<const Tensor> in, std::span<Tensor> out) {
   Dims g = dims_of(in[1].type());
-  for (int64_t b = 0; b < g.b; ++b) {
-    for (int64_t k = 0; k < g.k; ++k) {
-      double s = 0;
-      for (int64_t d = 0; d < g.d; ++d) s += in[0].at(b * g.d + d) * in[1].at((b * g.k + k) * g.d + d);
-      out[0].data<float>()[b * g.k + k] = static_cast<float>(s);
+  graph::with_float(out[0].dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t b = 0; b < g.b; ++b) {
+      for (int64_t k = 0; k < g.k; ++k) {
+        double s = 0;
+        for (int64_t d = 0; d < g.d; ++d) s += in[0].at(b * g.d + d) * in[1].at((b * g.k + k) * g.d + d);
+        out[0].data<T>()[b * g.k + k] = static_cast<T>(s);
+      }
     }
-  }
+  });
 }
 
 void reference_dot_backward(const graph::Node&, std::span<const Tensor> in, std::span<Tensor> out) {
   Dims g = dims_of(in[2].type());
-  for (int64_t b = 0; b < g.b; ++b) {
-    for (int64_t d = 0; d < g.d; ++d) {
-      double s = 0;
-      for (int64_t k = 0; k < g.k; ++k) {
-        double dy = in[0].at(b * g.k + k);
-        s += dy * in[2].at((b * g.k + k) * g.d + d);
-        out[1].data<float>()[(b * g.k + k) * g.d + d] = static_cast<float>(dy * in[1].at(b * g.d + d));
+  graph::with_float(out[0].dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t b = 0; b < g.b; ++b) {
+      for (int64_t d = 0; d < g.d; ++d) {
+        double s = 0;
+        for (int64_t k = 0; k < g.k; ++k) {
+          double dy = in[0].at(b * g.k + k);
+          s += dy * in[2].at((b * g.k + k) * g.d + d);
+          out[1].data<T>()[(b * g.k + k) * g.d + d] = static_cast<T>(dy * in[1].at(b * g.d + d));
+        }
+        out[0].data<T>()[b * g.d + d] = static_cast<T>(s);
       }
-      out[0].data<float>()[b * g.d + d] = static_cast<float>(s);
     }
-  }
+  });
 }
 
 std::vector<std::optional<Expr>> grad_dot(GradContext& c) {

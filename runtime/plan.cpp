@@ -171,6 +171,20 @@ bool bind_source(const graph::Graph& g, const graph::Node& n, Workspace& workspa
   return true;
 }
 
+// The compiled runtime runs f32 and integer kernels only: f64 exists for
+// gradient checks on the reference interpreter. Names the first f64 node.
+void reject_f64(const graph::Graph& g, const std::vector<graph::NodeId>& order) {
+  for (graph::NodeId id : order) {
+    const graph::Node& n = g.node(id);
+    for (graph::ValueId v : n.outputs) {
+      if (g.value(v).type.dtype != graph::DType::f64) continue;
+      throw ValueError("node '" + n.name + "' (" + n.op + ") produces " + g.value(v).type.str() +
+                       ": f64 runs on the reference interpreter (runtime::run_reference) only; the compiled runtime "
+                       "runs f32 and integer graphs");
+    }
+  }
+}
+
 Step lower_step(const graph::Graph& g, const graph::Node& n, const std::vector<int>& step_of) {
   const ops::OpDef& def = ops::get_op(n.op);
   FLOWGRAD_CHECK(def.lower != nullptr, "op '" + n.op + "' has no kernel");
@@ -246,7 +260,9 @@ std::unique_ptr<Plan> compile(const graph::Graph& src, const std::vector<FeedSpe
   plan->feed_uses_.resize(feeds.size());
   std::vector<int> step_of(g.id_bound(), -1);
   OpenMpThreadsScope team(plan->threads_);  // primitives are created for the team they run with
-  for (graph::NodeId id : schedule(g, needed_by(g, fetches))) {
+  const std::vector<graph::NodeId> order = schedule(g, needed_by(g, fetches));
+  reject_f64(g, order);
+  for (graph::NodeId id : order) {
     const graph::Node& n = g.node(id);
     if (bind_source(g, n, workspace, b)) continue;
     uint32_t index = static_cast<uint32_t>(plan->steps_.size());

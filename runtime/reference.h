@@ -1,6 +1,7 @@
 #pragma once
 // A slow interpreter that runs a graph with every op's plain reference
-// kernel: the oracle that tests and the pass checker compare against.
+// kernel: the oracle that tests and the pass checker compare against. It
+// also runs f64 graphs, which the compiled runtime rejects (gradient checks).
 
 #include "runtime/session.h"
 

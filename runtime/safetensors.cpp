@@ -19,6 +19,7 @@ const char* dtype_code(graph::DType t) {
     case graph::DType::i32: return "I32";
     case graph::DType::i64: return "I64";
     case graph::DType::boolean: return "BOOL";
+    case graph::DType::f64: return "F64";
   }
   return "?";
 }
@@ -83,7 +84,7 @@ graph::Tensor read_tensor(const std::string& name, const json& e, const char* da
                       ") fall outside the " + std::to_string(data_size) + " bytes of data");
   }
   uint64_t n = static_cast<uint64_t>(graph::numel(shape));
-  size_t elem = dt == "F32" || dt == "I32" ? 4 : dt == "I64" ? 8 : dt == "BOOL" ? 1 : dt == "F16" || dt == "BF16" ? 2 : 0;
+  size_t elem = dt == "F32" || dt == "I32" ? 4 : dt == "I64" || dt == "F64" ? 8 : dt == "BOOL" ? 1 : dt == "F16" || dt == "BF16" ? 2 : 0;
   if (elem == 0) throw FormatError(where + ": unsupported dtype '" + dt + "'");
   if (end - begin != n * elem) {
     throw FormatError(where + ": " + std::to_string(end - begin) + " bytes for " + std::to_string(n) + " " + dt + " elements");
@@ -98,7 +99,11 @@ graph::Tensor read_tensor(const std::string& name, const json& e, const char* da
     }
     return t;
   }
-  graph::DType t = dt == "F32" ? graph::DType::f32 : dt == "I32" ? graph::DType::i32 : dt == "I64" ? graph::DType::i64 : graph::DType::boolean;
+  graph::DType t = dt == "F32"   ? graph::DType::f32
+                   : dt == "F64" ? graph::DType::f64
+                   : dt == "I32" ? graph::DType::i32
+                   : dt == "I64" ? graph::DType::i64
+                                 : graph::DType::boolean;
   graph::Tensor out({t, shape});
   if (n) std::memcpy(out.raw(), src, n * elem);
   if (t == graph::DType::boolean) {

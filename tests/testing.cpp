@@ -15,6 +15,7 @@ Tensor random_tensor(const TensorType& t, uint64_t seed, double lo, double hi) {
     double u = lo + (hi - lo) * ops::uniform01(key, static_cast<uint64_t>(i));
     switch (t.dtype) {
       case DType::f32: out.data<float>()[i] = static_cast<float>(u); break;
+      case DType::f64: out.data<double>()[i] = u; break;
       case DType::i32: out.data<int32_t>()[i] = static_cast<int32_t>(std::floor(u)); break;
       case DType::i64: out.data<int64_t>()[i] = static_cast<int64_t>(std::floor(u)); break;
       case DType::boolean: out.data<bool>()[i] = u > (lo + hi) / 2; break;

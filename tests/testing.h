@@ -53,6 +53,7 @@ OpCase op_case(std::string op, std::vector<TensorType> inputs, A attrs = {}, dou
 }
 
 inline TensorType f32(Shape s) { return {DType::f32, std::move(s)}; }
+inline TensorType f64(Shape s) { return {DType::f64, std::move(s)}; }
 
 std::vector<OpCase>& op_cases();
 

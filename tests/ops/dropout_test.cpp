@@ -24,6 +24,8 @@ FLOWGRAD_OP_CASES(dropout)({
 
 FLOWGRAD_OP_CASES(dropout_backward)({
     op_case("dropout_backward", {f32({3, 4, 5})}, DropoutAttrs{.p = 0.2, .seed = 4, .stream = 11}),
+    op_case("dropout_backward", {f32({7})}, DropoutAttrs{.p = 0.3, .seed = 5, .stream = 2}),
+    op_case("dropout_backward", {f32({4, 6})}, DropoutAttrs{.p = 0.5, .seed = 6, .stream = -3}),
     op_case("dropout_backward", {f32({300, 400})}, DropoutAttrs{.p = 0.1, .seed = 3, .stream = 9}),
 });
 
@@ -141,7 +143,7 @@ TEST_CASE("dropout rejects p outside [0, 1] and non-f32 inputs") {
   auto xi = ops::input(em, "xi", {DType::i32, {4}});
   CHECK_THROWS_WITH_AS(ops::dropout(x, {.p = 1.5}), doctest::Contains("expected p in [0, 1], got 1.5"), ShapeError);
   CHECK_THROWS_WITH_AS(ops::dropout(x, {.p = -0.1}), doctest::Contains("expected p in [0, 1], got -0.1"), ShapeError);
-  CHECK_THROWS_WITH_AS(ops::dropout(xi), doctest::Contains("expected f32, got i32"), ShapeError);
+  CHECK_THROWS_WITH_AS(ops::dropout(xi), doctest::Contains("expected input 0 of a float dtype (f32 or f64), got i32"), ShapeError);
 }
 
 }  // namespace

@@ -15,6 +15,9 @@ FLOWGRAD_OP_CASES(eltwise_backward)({
     op_case("eltwise_backward", {f32({3, 4}), f32({3, 4})}, EltwiseBackwardAttrs{"gelu"}),
     op_case("eltwise_backward", {f32({3, 4}), f32({3, 4})}, EltwiseBackwardAttrs{"exp"}, 0.1, 3),
     op_case("eltwise_backward", {f32({3, 4}), f32({3, 4})}, EltwiseBackwardAttrs{"log"}, 0.2, 3),
+    op_case("eltwise_backward", {f32({7}), f32({7})}, EltwiseBackwardAttrs{"tanh"}, -0.9, 0.9),
+    op_case("eltwise_backward", {f32({2, 3, 4}), f32({2, 3, 4})}, EltwiseBackwardAttrs{"gelu"}),
+    op_case("eltwise_backward", {f32({5, 2}), f32({5, 2})}, EltwiseBackwardAttrs{"relu"}),
     op_case("eltwise_backward", {f32({256, 512}), f32({256, 512})}, EltwiseBackwardAttrs{"gelu_tanh"}),
 });
 

@@ -107,7 +107,7 @@ TEST_CASE("layer_norm reports bad parameter shapes, dtypes and eps") {
   auto xi = ops::input(em, "xi", {DType::i32, {2, 8}});
   CHECK_THROWS_WITH_AS(ops::layer_norm(x, p7, p8), doctest::Contains("expected gamma f32[8], got f32[7]"), ShapeError);
   CHECK_THROWS_WITH_AS(ops::layer_norm(x, p8, p7), doctest::Contains("expected beta f32[8], got f32[7]"), ShapeError);
-  CHECK_THROWS_WITH_AS(ops::layer_norm(xi, p8, p8), doctest::Contains("expected x f32[..., H] with H >= 1, got i32[2, 8]"),
+  CHECK_THROWS_WITH_AS(ops::layer_norm(xi, p8, p8), doctest::Contains("expected x f32[..., H] or f64[..., H] with H >= 1, got i32[2, 8]"),
                        ShapeError);
   CHECK_THROWS_WITH_AS(ops::layer_norm(x, p8, p8, {.eps = 0}), doctest::Contains("expected eps > 0, got 0"), ShapeError);
   auto m = ops::input(em, "m", f32({2}));

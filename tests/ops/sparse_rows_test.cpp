@@ -62,7 +62,7 @@ TEST_CASE("sparse_rows and scatter_add reject bad indices at run time and bad ty
   auto rows3 = ops::input(em, "rows3", f32({3, 2}));
   CHECK_THROWS_WITH_AS(ops::sparse_rows(fidx, rows, 3), doctest::Contains("expected i32 or i64 indices [N], got f32[2]"), ShapeError);
   CHECK_THROWS_WITH_AS(ops::sparse_rows(idx2, rows, 3), doctest::Contains("expected i32 or i64 indices [N], got i32[2, 1]"), ShapeError);
-  CHECK_THROWS_WITH_AS(ops::sparse_rows(idx, rows3, 3), doctest::Contains("expected f32 rows [2, ...], got f32[3, 2]"), ShapeError);
+  CHECK_THROWS_WITH_AS(ops::sparse_rows(idx, rows3, 3), doctest::Contains("expected f32 or f64 rows [2, ...], got f32[3, 2]"), ShapeError);
   CHECK_THROWS_WITH_AS(ops::sparse_rows(idx, rows, -1), doctest::Contains("expected num_rows >= 0, got -1"), ShapeError);
   auto rows_wide = ops::input(em, "rows_wide", f32({2, 5}));
   CHECK_THROWS_WITH_AS(ops::scatter_add(base, idx, rows_wide), doctest::Contains("expected rows f32[2, 2], got f32[2, 5]"),

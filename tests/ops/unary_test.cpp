@@ -8,7 +8,7 @@ namespace {
 
 std::vector<OpCase> unary_cases(const std::string& op, double lo, double hi) {
   return {op_case(op, {f32({7})}, Default{}, lo, hi), op_case(op, {f32({3, 4, 5})}, Default{}, lo, hi),
-          op_case(op, {f32({256, 300})}, Default{}, lo, hi)};
+          op_case(op, {f32({4, 6})}, Default{}, lo, hi), op_case(op, {f32({256, 300})}, Default{}, lo, hi)};
 }
 
 FLOWGRAD_OP_CASES(relu)(unary_cases("relu", -2, 2));
@@ -20,6 +20,8 @@ FLOWGRAD_OP_CASES(neg)(unary_cases("neg", -2, 2));
 FLOWGRAD_OP_CASES(gelu)({
     op_case("gelu", {f32({3, 4, 5})}, ops::GeluAttrs{}, -4, 4),
     op_case("gelu", {f32({3, 4, 5})}, ops::GeluAttrs{.approximate = "tanh"}, -4, 4),
+    op_case("gelu", {f32({7})}, ops::GeluAttrs{}, -4, 4),
+    op_case("gelu", {f32({2, 6})}, ops::GeluAttrs{.approximate = "tanh"}, -4, 4),
     op_case("gelu", {f32({128, 512})}, ops::GeluAttrs{}, -4, 4),
 });
 
@@ -35,7 +37,7 @@ TEST_CASE("unary ops want f32") {
   graph::Graph g;
   ops::Emitter em(g);
   auto x = ops::input(em, "x", {DType::i32, {2}});
-  CHECK_THROWS_WITH_AS(ops::relu(x), doctest::Contains("expected f32, got i32"), ShapeError);
+  CHECK_THROWS_WITH_AS(ops::relu(x), doctest::Contains("expected input 0 of a float dtype (f32 or f64), got i32"), ShapeError);
 }
 
 }  // namespace

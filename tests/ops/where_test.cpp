@@ -22,6 +22,7 @@ FLOWGRAD_OP_CASES(where)({
 FLOWGRAD_OP_CASES(masked_fill)({
     op_case("masked_fill", {f32({3, 4}), boolean({3, 4})}, MaskedFillAttrs{.value = -1e4}),
     op_case("masked_fill", {f32({2, 3, 4}), boolean({2, 1, 4})}, MaskedFillAttrs{.value = 2.5}),  // attention mask
+    op_case("masked_fill", {f32({5}), boolean({1})}, MaskedFillAttrs{.value = 0}),
     op_case("masked_fill", {{DType::i32, {6}}, boolean({6})}, MaskedFillAttrs{.value = -100}, -9, 9),
     op_case("masked_fill", {f32({8, 128, 128}), boolean({8, 1, 128})}, MaskedFillAttrs{.value = -1e9}),  // big
 });

@@ -18,12 +18,14 @@ using ops::NegativeSampleAttrs;
 FLOWGRAD_OP_CASES(batched_dot)({
     op_case("batched_dot", {f32({4, 6}), f32({4, 3, 6})}),
     op_case("batched_dot", {f32({1, 13}), f32({1, 1, 13})}),
+    op_case("batched_dot", {f32({3, 4}), f32({3, 2, 4})}),
     op_case("batched_dot", {f32({512, 128}), f32({512, 6, 128})}),
 });
 
 FLOWGRAD_OP_CASES(batched_dot_backward)({
     op_case("batched_dot_backward", {f32({4, 3}), f32({4, 6}), f32({4, 3, 6})}),
     op_case("batched_dot_backward", {f32({2, 1}), f32({2, 9}), f32({2, 1, 9})}),
+    op_case("batched_dot_backward", {f32({3, 2}), f32({3, 4}), f32({3, 2, 4})}),
     op_case("batched_dot_backward", {f32({512, 6}), f32({512, 128}), f32({512, 6, 128})}),
 });
 
