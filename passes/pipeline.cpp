@@ -11,6 +11,7 @@
 #include "passes/cse.h"
 #include "passes/dce.h"
 #include "passes/fuse_add_layer_norm.h"
+#include "passes/fuse_masked_softmax.h"
 #include "passes/fuse_matmul_bias_act.h"
 #include "passes/fuse_matmul_residual.h"
 
@@ -25,6 +26,7 @@ void pipeline(Visitor& run) {
   run.template pass<Algebraic>();           // x*1, x/1, reshape and transpose chains
   run.template pass<Cse>();                 // duplicate computations
   run.template pass<Dce>();                 // what no output needs
+  run.template pass<FuseMaskedSoftmax>();   // scale + mask + softmax -> masked_softmax
   run.template pass<FuseAddLayerNorm>();    // residual add + layer norm -> one pass per row
   run.template pass<FuseMatmulBiasAct>();   // matmul + bias + activation -> one oneDNN primitive
   run.template pass<FuseMatmulResidual>();  // ... + residual add -> a binary post-op of the same primitive
