@@ -11,6 +11,7 @@
 #include "passes/cse.h"
 #include "passes/dce.h"
 #include "passes/fuse_add_layer_norm.h"
+#include "passes/fuse_elementwise.h"
 #include "passes/fuse_masked_softmax.h"
 #include "passes/fuse_matmul_bias_act.h"
 #include "passes/fuse_matmul_residual.h"
@@ -30,6 +31,7 @@ void pipeline(Visitor& run) {
   run.template pass<FuseAddLayerNorm>();    // residual add + layer norm -> one pass per row
   run.template pass<FuseMatmulBiasAct>();   // matmul + bias + activation -> one oneDNN primitive
   run.template pass<FuseMatmulResidual>();  // ... + residual add -> a binary post-op of the same primitive
+  run.template pass<FuseElementwise>();     // chains of elementwise ops -> one TBB loop
 }
 
 class Runner {

@@ -34,7 +34,8 @@ struct Mlp {
 
 TEST_CASE("the pipeline lists its passes in order") {
   std::vector<std::string_view> want{"constant_fold", "algebraic", "cse", "dce",
-                                     "fuse_masked_softmax", "fuse_add_layer_norm", "fuse_matmul_bias_act", "fuse_matmul_residual"};
+                                     "fuse_masked_softmax", "fuse_add_layer_norm", "fuse_matmul_bias_act",
+                                     "fuse_matmul_residual", "fuse_elementwise"};
   CHECK(passes::pass_names() == want);
 }
 
