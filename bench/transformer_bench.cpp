@@ -68,12 +68,12 @@ int main(int argc, char** argv) {
   passes::optimize(simplified, unfused);
   std::printf("nodes: %zu before the pipeline, %zu after (%zu with the fusions disabled)\n", net.b.graph().num_nodes(),
               optimized.num_nodes(), simplified.num_nodes());
-  std::map<std::string, int> fused;
+  std::map<std::string, int> fused_ops;
   for (graph::NodeId id : optimized.node_ids()) {
     const std::string& op = optimized.node(id).op;
-    if (op == "matmul_bias_act" || op == "add_layer_norm" || op == "masked_softmax" || op == "fused_elementwise") ++fused[op];
+    if (op == "matmul_bias_act" || op == "add_layer_norm" || op == "masked_softmax" || op == "fused_elementwise") ++fused_ops[op];
   }
-  for (const auto& [op, n] : fused) std::printf("  %s: %d\n", op.c_str(), n);
+  for (const auto& [op, n] : fused_ops) std::printf("  %s: %d\n", op.c_str(), n);
 
   auto f = feeds();
   runtime::Workspace ws_a, ws_b;

@@ -17,8 +17,7 @@
 // gradient reaching the sum output; a and b both receive that total.
 //
 // Kernel: a TBB loop over rows; each row is computed by one thread in a fixed
-// order (statistics in double), so the result does not depend on the thread
-// count.
+// order, so the result does not depend on the thread count.
 
 #include "ops/layer_norm.h"
 

@@ -2,7 +2,7 @@
 // Float math written so that GCC vectorizes loops over it (glibc's expf,
 // tanhf and erff are scalar calls): branch-free polynomial forms, selections
 // by masks. Used by fused_elementwise. Relative error about 1e-7 (exp, tanh)
-// and absolute error 1.5e-7 (erf).
+// and absolute error 5e-7 (erf: 1.5e-7 from the formula, the rest rounding).
 
 #include <bit>
 #include <cstdint>
@@ -26,7 +26,7 @@ inline float exp(float x) {
   p = p * r + 5.0000001201e-1f;
   p = p * r * r + r + 1.0f;
   int32_t ni = static_cast<int32_t>(n);
-  int32_t n1 = ni / 2, n2 = ni - n1;
+  int32_t n1 = ni >> 1, n2 = ni - n1;  // floor(n/2): a shift, which vectorizes
   float s1 = std::bit_cast<float>(static_cast<uint32_t>(n1 + 127) << 23);
   float s2 = std::bit_cast<float>(static_cast<uint32_t>(n2 + 127) << 23);
   float y = p * s1 * s2;
@@ -36,13 +36,13 @@ inline float exp(float x) {
 }
 
 // tanh: Cephes' odd polynomial below |x| = 0.625, else 1 - 2 / (e^{2|x|} + 1)
-// with the sign of x (|x| capped at 9, where tanh is 1 in float).
+// with the sign of x (|x| capped at 10, where tanh is 1 in float).
 inline float tanh(float x) {
   float z = x * x;
   float small = ((((-5.70498872745e-3f * z + 2.06390887954e-2f) * z - 5.37397155531e-2f) * z + 1.33314422036e-1f) * z -
                  3.33332819422e-1f) * z * x + x;
   float ax = x < 0 ? -x : x;
-  float e = exp(2.0f * (ax < 9.0f ? ax : 9.0f));
+  float e = exp(2.0f * (ax < 10.0f ? ax : 10.0f));
   float large = 1.0f - 2.0f / (e + 1.0f);
   large = x < 0 ? -large : large;
   return ax < 0.625f ? small : (x != x ? x : large);
@@ -50,7 +50,7 @@ inline float tanh(float x) {
 
 inline float sigmoid(float x) { return 1.0f / (1.0f + exp(-x)); }
 
-// erf by Abramowitz-Stegun 7.1.26 (|error| <= 1.5e-7).
+// erf by Abramowitz-Stegun 7.1.26 (|error| <= 1.5e-7 exactly, ~5e-7 in float).
 inline float erf(float x) {
   float ax = x < 0 ? -x : x;
   float t = 1.0f / (1.0f + 0.3275911f * ax);

@@ -97,22 +97,36 @@ std::vector<TensorType> infer(const InferContext& ctx) {
   return {x};
 }
 
+// y[i] = f(a[i]) over one chunk, vectorized (omp simd; see CMakeLists.txt for
+// -fno-trapping-math, which lets GCC vectorize the polynomial selects).
+template <class F>
+void map1(const float* a, float* y, int64_t n, F f) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) y[i] = f(a[i]);
+}
+
+template <class F>
+void map2(const float* a, const float* b, float* y, int64_t n, F f) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; ++i) y[i] = f(a[i], b[i]);
+}
+
 // One instruction over n <= kChunk elements: y = f(a[, b]); a literal operand
 // arrives as a splat chunk.
 void run_chunk(Code c, const float* a, const float* b, float* y, int64_t n) {
   switch (c) {
-    case Code::add: for (int64_t i = 0; i < n; ++i) y[i] = a[i] + b[i]; break;
-    case Code::sub: for (int64_t i = 0; i < n; ++i) y[i] = a[i] - b[i]; break;
-    case Code::mul: for (int64_t i = 0; i < n; ++i) y[i] = a[i] * b[i]; break;
-    case Code::div: for (int64_t i = 0; i < n; ++i) y[i] = a[i] / b[i]; break;
-    case Code::relu: for (int64_t i = 0; i < n; ++i) y[i] = a[i] > 0.0f ? a[i] : 0.0f; break;
-    case Code::neg: for (int64_t i = 0; i < n; ++i) y[i] = -a[i]; break;
-    case Code::exp: for (int64_t i = 0; i < n; ++i) y[i] = math::exp(a[i]); break;
-    case Code::log: for (int64_t i = 0; i < n; ++i) y[i] = std::log(a[i]); break;
-    case Code::tanh: for (int64_t i = 0; i < n; ++i) y[i] = math::tanh(a[i]); break;
-    case Code::sigmoid: for (int64_t i = 0; i < n; ++i) y[i] = math::sigmoid(a[i]); break;
-    case Code::gelu: for (int64_t i = 0; i < n; ++i) y[i] = math::gelu(a[i]); break;
-    case Code::gelu_tanh: for (int64_t i = 0; i < n; ++i) y[i] = math::gelu_tanh(a[i]); break;
+    case Code::add: return map2(a, b, y, n, [](float u, float v) { return u + v; });
+    case Code::sub: return map2(a, b, y, n, [](float u, float v) { return u - v; });
+    case Code::mul: return map2(a, b, y, n, [](float u, float v) { return u * v; });
+    case Code::div: return map2(a, b, y, n, [](float u, float v) { return u / v; });
+    case Code::relu: return map1(a, y, n, [](float u) { return u > 0.0f ? u : 0.0f; });
+    case Code::neg: return map1(a, y, n, [](float u) { return -u; });
+    case Code::exp: return map1(a, y, n, [](float u) { return math::exp(u); });
+    case Code::log: return map1(a, y, n, [](float u) { return std::log(u); });
+    case Code::tanh: return map1(a, y, n, [](float u) { return math::tanh(u); });
+    case Code::sigmoid: return map1(a, y, n, [](float u) { return math::sigmoid(u); });
+    case Code::gelu: return map1(a, y, n, [](float u) { return math::gelu(u); });
+    case Code::gelu_tanh: return map1(a, y, n, [](float u) { return math::gelu_tanh(u); });
   }
 }
 
@@ -123,7 +137,10 @@ class FusedElementwiseKernel final : public Kernel {
       Step s{find(ins.op)->code, {}};
       for (const ElementwiseOperand& a : ins.args) {
         s.args.push_back(a);
-        if (a.kind == Kind::literal) s.args.back().index = static_cast<int64_t>(literals_.size()), literals_.push_back(a.value);
+        if (a.kind == Kind::literal) {
+          s.args.back().index = static_cast<int64_t>(literals_.size());
+          literals_.push_back(a.value);
+        }
       }
       steps_.push_back(std::move(s));
     }

@@ -18,7 +18,7 @@
 // instruction over registers that stay in L1, so the chain reads its inputs
 // and writes its output once. exp, tanh, sigmoid and gelu use vectorizable
 // polynomial forms (Cephes' expf and tanhf, Abramowitz-Stegun 7.1.26 for erf;
-// rel. error ~1e-7); log calls std::log.
+// rel. error ~1e-7, erf abs. ~5e-7); log calls std::log.
 // Reference: each instruction's own op (add, tanh, gelu, ...) reference
 // kernel in sequence, i.e. exactly the unfused graph.
 //
