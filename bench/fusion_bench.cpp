@@ -46,11 +46,19 @@ void run(const Case& c, int runs) {
   }
   runtime::Workspace ws_a, ws_b;
   runtime::Session plain(b.graph(), ws_a), fused(b.graph(), ws_b, frontend::with_passes({}, {}));
-  auto time = [&](runtime::Session& s) { return bench::time_runs(2, runs, [&] { s.run(feeds, b.graph().outputs()); }); };
+  // Alternating runs, so that load from other processes falls on both alike.
+  std::vector<double> a, u;
+  for (int i = 0; i < runs + 2; ++i) {
+    double tu = bench::time_runs(0, 1, [&] { plain.run(feeds, b.graph().outputs()); }).median_ms;
+    double ta = bench::time_runs(0, 1, [&] { fused.run(feeds, b.graph().outputs()); }).median_ms;
+    if (i < 2) continue;  // two warm-up rounds
+    u.push_back(tu);
+    a.push_back(ta);
+  }
   std::string unfused = std::string(c.name) + ", unfused";
-  bench::print_row(unfused.c_str(), time(plain));
+  bench::print_row(unfused.c_str(), bench::summarize(u));
   std::string with = std::string(c.name) + ", fused";
-  bench::print_row(with.c_str(), time(fused));
+  bench::print_row(with.c_str(), bench::summarize(a));
   std::printf("    nodes %zu -> %zu\n", b.graph().num_nodes(), fused.last_plan()->graph().num_nodes());
 }
 
