@@ -34,6 +34,8 @@ struct Net {
     auto head = models::bert_classifier_head(b, c, models::bert_encoder(b, c, in, {.training = true}), labels, {});
     loss = head.loss;
     step = optim::minimize(b, loss, optim::AdamW{.lr = 1e-4}).step;
+    b.output(loss);  // the graph's outputs: what dce keeps when the pipeline runs on it alone
+    b.output(step);
   }
 };
 
