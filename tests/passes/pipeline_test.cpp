@@ -9,6 +9,8 @@
 #include "models/bert.h"
 #include "ops/matmul_bias_act.h"
 #include "pass_testing.h"
+#include "graph/serialize.h"
+#include "runtime/graph_io.h"
 
 namespace flowgrad::testing {
 namespace {
@@ -132,6 +134,18 @@ TEST_CASE("a tiny BERT training step: the fusions fire, and with each single pas
       CHECK_CLOSE(ws.get(name), reference_ws.get(name), 1e-5);
     }
   }
+}
+
+TEST_CASE("an optimized graph with every fused op survives a serialization round trip") {
+  TinyBert m;
+  graph::Graph g = m.b.graph();
+  passes::optimize(g, {.verify = true});
+  graph::Graph back = runtime::parse_graph(graph::serialize(g));  // runs ops::verify
+  for (const char* op : {"add_layer_norm", "matmul_bias_act", "fused_elementwise", "masked_softmax"}) {
+    CHECK_MESSAGE(count_op(back, op) == count_op(g, op), op);
+  }
+  runtime::Workspace w1, w2;
+  CHECK_CLOSE(run_outputs(back, m.feeds(), w2)[0], run_outputs(g, m.feeds(), w1)[0], 0);
 }
 
 TEST_CASE("passes can be switched off by name; an unknown name lists the passes") {
