@@ -12,7 +12,13 @@ namespace flowgrad::bench {
 
 struct Stats {
   double median_ms = 0, min_ms = 0, max_ms = 0;
+  std::vector<double> samples;  // each run, in ms
 };
+
+inline Stats summarize(std::vector<double> ms) {
+  std::sort(ms.begin(), ms.end());
+  return {ms[ms.size() / 2], ms.front(), ms.back(), ms};
+}
 
 inline Stats time_runs(int warmup, int runs, const std::function<void()>& body) {
   for (int i = 0; i < warmup; ++i) body();
@@ -22,8 +28,7 @@ inline Stats time_runs(int warmup, int runs, const std::function<void()>& body) 
     body();
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   }
-  std::sort(ms.begin(), ms.end());
-  return {ms[ms.size() / 2], ms.front(), ms.back()};
+  return summarize(std::move(ms));
 }
 
 inline void print_row(const char* name, const Stats& s) {

@@ -232,22 +232,10 @@ void reference_backward(const graph::Node& n, std::span<const Tensor> in, std::s
   });
 }
 
-// dx from the explicit backward op, plus the (rare) gradients that reach the
-// saved statistics: dμ/dx = 1/H, dσ²/dx = 2 (x - μ) / H, broadcast over H.
 std::vector<std::optional<Expr>> grad(GradContext& c) {
-  const auto& a = c.attrs<LayerNormAttrs>();
-  Expr x = c.in(0);
-  LayerNormGrads g = layer_norm_backward(c.dout(0), x, c.out(1), c.out(2), c.in(1), a, c.loc);
-  Expr dx = g.dx;
-  Shape keep = stats_shape(x.shape());
-  keep.push_back(1);  // [..., 1]
-  double inv_h = 1.0 / static_cast<double>(x.dim(-1));
-  if (c.output_grads[1]) dx = dx + reshape(*c.output_grads[1], keep, c.loc) * scalar(c.em, inv_h, x.dtype(), c.loc);
-  if (c.output_grads[2]) {
-    Expr centered = x - reshape(c.out(1), keep, c.loc);
-    dx = dx + centered * reshape(*c.output_grads[2], keep, c.loc) * scalar(c.em, 2.0 * inv_h, x.dtype(), c.loc);
-  }
-  return {dx, g.dgamma, g.dbeta};
+  LayerNormGrads g = layer_norm_grads(c.dout(0), c.output_grads[1], c.output_grads[2], c.in(0), c.out(1), c.out(2),
+                                      c.in(1), c.attrs<LayerNormAttrs>(), c.loc);
+  return {g.dx, g.dgamma, g.dbeta};
 }
 
 }  // namespace
@@ -292,6 +280,22 @@ LayerNormGrads layer_norm_backward(Expr dy, Expr x, Expr mean, Expr variance, Ex
   auto outs = dy.emitter().emit("layer_norm_backward", std::make_shared<graph::Attrs<LayerNormAttrs>>(attrs),
                                 {dy, x, mean, variance, gamma}, loc);
   return {outs[0], outs[1], outs[2]};
+}
+
+// dx from the explicit backward op, plus the (rare) gradients that reach the
+// saved statistics: dμ/dx = 1/H, dσ²/dx = 2 (x - μ) / H, broadcast over H.
+LayerNormGrads layer_norm_grads(Expr dy, std::optional<Expr> dmean, std::optional<Expr> dvariance, Expr x, Expr mean,
+                                Expr variance, Expr gamma, LayerNormAttrs attrs, const Loc& loc) {
+  LayerNormGrads g = layer_norm_backward(dy, x, mean, variance, gamma, attrs, loc);
+  Shape keep = stats_shape(x.shape());
+  keep.push_back(1);  // [..., 1]
+  float inv_h = 1.0f / static_cast<float>(x.dim(-1));
+  if (dmean) g.dx = g.dx + reshape(*dmean, keep, loc) * inv_h;
+  if (dvariance) {
+    Expr centered = x - reshape(mean, keep, loc);
+    g.dx = g.dx + centered * reshape(*dvariance, keep, loc) * (2.0f * inv_h);
+  }
+  return g;
 }
 
 }  // namespace flowgrad::ops

@@ -32,6 +32,8 @@
 // changes with the OpenMP team size (measured), which would break
 // determinism across thread counts.
 
+#include <optional>
+
 #include "ops/expr.h"
 
 namespace flowgrad::ops {
@@ -54,5 +56,11 @@ struct LayerNormGrads {
 };
 LayerNormGrads layer_norm_backward(Expr dy, Expr x, Expr mean, Expr variance, Expr gamma, LayerNormAttrs attrs = {},
                                    const Loc& loc = Loc::current());
+
+// layer_norm's gradient rule: dx, dgamma, dbeta from the gradients of its
+// three outputs (dmean and dvariance usually absent). Shared with the fused
+// add_layer_norm, whose normalized input is the sum it computes.
+LayerNormGrads layer_norm_grads(Expr dy, std::optional<Expr> dmean, std::optional<Expr> dvariance, Expr x, Expr mean,
+                                Expr variance, Expr gamma, LayerNormAttrs attrs, const Loc& loc);
 
 }  // namespace flowgrad::ops

@@ -10,7 +10,11 @@
 #include "passes/constant_fold.h"
 #include "passes/cse.h"
 #include "passes/dce.h"
+#include "passes/fuse_add_layer_norm.h"
+#include "passes/fuse_elementwise.h"
+#include "passes/fuse_masked_softmax.h"
 #include "passes/fuse_matmul_bias_act.h"
+#include "passes/fuse_matmul_residual.h"
 
 namespace flowgrad::passes {
 namespace {
@@ -19,11 +23,15 @@ namespace {
 // pass_names() lists them, so the order is written down once, here.
 template <class Visitor>
 void pipeline(Visitor& run) {
-  run.template pass<ConstantFold>();       // constant subgraphs -> constants
-  run.template pass<Algebraic>();          // x*1, x/1, reshape and transpose chains
-  run.template pass<Cse>();                // duplicate computations
-  run.template pass<Dce>();                // what no output needs
-  run.template pass<FuseMatmulBiasAct>();  // matmul + bias + activation -> one oneDNN primitive
+  run.template pass<ConstantFold>();        // constant subgraphs -> constants
+  run.template pass<Algebraic>();           // x*1, x/1, reshape and transpose chains
+  run.template pass<Cse>();                 // duplicate computations
+  run.template pass<Dce>();                 // what no output needs
+  run.template pass<FuseMaskedSoftmax>();   // scale + mask + softmax -> masked_softmax
+  run.template pass<FuseAddLayerNorm>();    // residual add + layer norm -> one pass per row
+  run.template pass<FuseMatmulBiasAct>();   // matmul + bias + activation -> one oneDNN primitive
+  run.template pass<FuseMatmulResidual>();  // ... + residual add -> a binary post-op of the same primitive
+  run.template pass<FuseElementwise>();     // chains of elementwise ops -> one TBB loop
 }
 
 class Runner {

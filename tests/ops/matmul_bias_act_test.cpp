@@ -19,9 +19,17 @@ FLOWGRAD_OP_CASES(matmul_bias_act)({
             MatmulBiasActAttrs{.transpose_b = true, .activation = "relu"}),
     op_case("matmul_bias_act", {f32({2, 7, 5}), f32({2, 5, 6}), f32({1, 1, 6})}, MatmulBiasActAttrs{.activation = "tanh"}),
     op_case("matmul_bias_act", {f32({64, 96}), f32({80, 96}), f32({80})}, MatmulBiasActAttrs{.transpose_b = true, .activation = "gelu"}),
+    // with a residual (the last input), added after the activation
+    op_case("matmul_bias_act", {f32({3, 5}), f32({5, 4}), f32({3, 4})}, MatmulBiasActAttrs{.residual = true}),
+    op_case("matmul_bias_act", {f32({3, 5}), f32({4, 5}), f32({4}), f32({3, 4})},
+            MatmulBiasActAttrs{.transpose_b = true, .activation = "relu", .residual = true}),
+    op_case("matmul_bias_act", {f32({2, 7, 5}), f32({6, 5}), f32({6}), f32({2, 7, 6})},
+            MatmulBiasActAttrs{.transpose_b = true, .activation = "gelu", .residual = true}),
+    op_case("matmul_bias_act", {f32({5, 3}), f32({2, 5, 4}), f32({2, 3, 4})},
+            MatmulBiasActAttrs{.transpose_a = true, .activation = "tanh", .residual = true}),
 });
 
-TEST_CASE("matmul_bias_act rejects a bias that is not [N] and an unknown activation") {
+TEST_CASE("matmul_bias_act rejects a bias that is not [N], a residual not of the output type and an unknown activation") {
   graph::Graph g;
   ops::Emitter em(g);
   auto a = ops::input(em, "a", f32({2, 3}));
@@ -33,6 +41,10 @@ TEST_CASE("matmul_bias_act rejects a bias that is not [N] and an unknown activat
                        doctest::Contains("expected activation none|relu|tanh|gelu|gelu_tanh, got 'swish'"), ShapeError);
   CHECK_THROWS_WITH_AS(ops::matmul_bias_act(a, a, {}), doctest::Contains("expected the contracted dimensions to match"),
                        ShapeError);
+  CHECK_THROWS_WITH_AS(ops::matmul_bias_act_residual(a, b, {}, ops::input(em, "row", f32({4}))),
+                       doctest::Contains("expected a residual of the output's type f32[2, 4], got f32[4]"), ShapeError);
+  CHECK_THROWS_WITH_AS(ops::matmul_bias_act(a, b, {}, {.residual = true}),
+                       doctest::Contains("expected 3 or 4 inputs (a, b[, bias], residual), got 2"), ShapeError);
 }
 
 }  // namespace flowgrad::testing
