@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -66,6 +67,41 @@ TEST_CASE("malformed graph files: cycles, redefinitions, counts, overflow, bad a
                    "(relu): expected 1 inputs, got 2");
   graph_fails_with(graph_file([](proto::Graph& p) { p.set_format_version(0); }), "graph format version 0 is not supported");
   graph_fails_with(graph_file([](proto::Graph& p) { p.set_node_count(7); }), "holds 3 nodes, its trailer says 7");
+}
+
+// A reshape whose target shape multiplies past int64 (found by fuzz_graph:
+// UBSan reported the signed overflow in the element count).
+TEST_CASE("a reshape attribute whose element count overflows is a format error") {
+  graph::Graph g;
+  ops::Emitter em(g);
+  g.add_output(ops::reshape(ops::input(em, "x", f32({2, 3})), {3, 2}).id());
+  proto::Graph p;
+  REQUIRE(p.ParseFromString(graph::serialize(g)));
+  for (auto& a : *p.mutable_nodes(1)->mutable_attrs()) {
+    if (a.key() != "shape") continue;
+    a.mutable_ints()->set_values(0, std::numeric_limits<int64_t>::max());
+    a.mutable_ints()->set_values(1, 4);
+  }
+  graph_fails_with(p.SerializeAsString(), "(the element count overflows)");
+}
+
+std::filesystem::path regressions() { return std::filesystem::path(__FILE__).parent_path().parent_path() / "fuzz_regressions"; }
+
+TEST_CASE("every fuzzer crash input under tests/fuzz_regressions is now a format error") {
+  CHECK_THROWS_WITH_AS(runtime::load_graph((regressions() / "fuzz_graph" / "reshape_shape_overflow.pb").string()),
+                       doctest::Contains("(the element count overflows)"), FormatError);
+  int files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(regressions())) {
+    if (!e.is_regular_file()) continue;
+    std::string harness = e.path().parent_path().filename().string(), path = e.path().string();
+    INFO(path);
+    ++files;
+    if (harness == "fuzz_graph") CHECK_THROWS_AS(runtime::load_graph(path), FormatError);
+    else if (harness == "fuzz_safetensors") CHECK_THROWS_AS(runtime::read_safetensors(path), FormatError);
+    else if (harness == "fuzz_checkpoint_manifest") CHECK_THROWS_AS(runtime::parse_manifest(runtime::read_file(path, 1 << 20)), FormatError);
+    else FAIL("unknown harness folder " << harness);
+  }
+  CHECK(files >= 1);
 }
 
 std::string st_file(const std::string& header, size_t data_bytes) {
