@@ -21,8 +21,8 @@ Shape resolve_shape(const InferContext& ctx, const Shape& in, const std::vector<
       inferred = static_cast<int64_t>(i);
     } else if (want[i] < 0) {
       mismatch(" (negative dimension " + std::to_string(want[i]) + ")");
-    } else {
-      known *= want[i];
+    } else if (__builtin_mul_overflow(known, want[i], &known)) {  // attrs may come from a file
+      mismatch(" (the element count overflows)");
     }
   }
   int64_t n = graph::numel(in);

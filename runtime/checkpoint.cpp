@@ -77,33 +77,80 @@ std::string save_checkpoint(const std::string& dir, const Workspace& ws, uint64_
   return final_dir.string();
 }
 
+namespace {
+
+// A hexadecimal checksum as written by hex(); FormatError otherwise.
+uint64_t parse_hex(const json& v, const std::string& where) {
+  if (!v.is_string()) throw FormatError(where + ": checksum must be a string");
+  const std::string& s = v.get_ref<const std::string&>();
+  if (s.size() != 16 || s.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    throw FormatError(where + ": checksum '" + s.substr(0, 32) + "' is not 16 hexadecimal digits");
+  }
+  return std::stoull(s, nullptr, 16);
+}
+
+uint64_t unsigned_field(const json& m, const char* key, const std::string& what) {
+  auto it = m.find(key);
+  if (it == m.end()) throw FormatError(what + ": missing '" + key + "'");
+  if (!it->is_number_unsigned()) throw FormatError(what + ": '" + key + "' must be a non-negative integer");
+  return it->get<uint64_t>();
+}
+
+}  // namespace
+
+Manifest parse_manifest(const std::string& text, const std::string& what) {
+  json m = json::parse(text, nullptr, false);
+  if (m.is_discarded() || !m.is_object()) throw FormatError(what + ": not a JSON object");
+  auto format = m.find("format");
+  if (format == m.end() || !format->is_number_integer() || format->get<int64_t>() != kFormat) {
+    std::string got = format == m.end()                ? "(missing)"
+                      : format->is_number_integer() ? std::to_string(format->get<int64_t>())
+                                                    : std::string("of type ") + format->type_name();
+    throw FormatError(what + ": unsupported checkpoint format " + got + " (this reader: " + std::to_string(kFormat) + ")");
+  }
+  Manifest out;
+  out.step = unsigned_field(m, "step", what);
+  out.session_step = unsigned_field(m, "session_step", what);
+  if (auto extra = m.find("extra"); extra != m.end()) {
+    if (!extra->is_object()) throw FormatError(what + ": 'extra' must be an object of strings");
+    for (const auto& [k, v] : extra->items()) {
+      if (!v.is_string()) throw FormatError(what + ": extra '" + k + "' must be a string");
+      out.extra[k] = v.get<std::string>();
+    }
+  }
+  auto tensors = m.find("tensors");
+  if (tensors == m.end() || !tensors->is_object()) throw FormatError(what + ": missing 'tensors' object");
+  for (const auto& [name, entry] : tensors->items()) {
+    std::string where = what + ", tensor '" + name + "'";
+    if (!entry.is_object()) throw FormatError(where + ": entry must be an object");
+    auto checksum = entry.find("checksum");
+    if (checksum == entry.end()) throw FormatError(where + ": missing checksum");
+    out.tensors[name] = {parse_hex(*checksum, where), unsigned_field(entry, "bytes", where)};
+  }
+  return out;
+}
+
+void verify_tensors(const Manifest& m, const Safetensors& s, const std::string& what) {
+  for (const auto& [name, entry] : m.tensors) {
+    auto it = s.tensors.find(name);
+    if (it == s.tensors.end()) throw FormatError(what + ": tensor '" + name + "' is missing");
+    const graph::Tensor& t = it->second;
+    if (t.nbytes() != entry.bytes) {
+      throw FormatError(what + ": tensor '" + name + "' has " + std::to_string(t.nbytes()) + " bytes, the manifest says " +
+                        std::to_string(entry.bytes));
+    }
+    if (checksum64(t.raw(), t.nbytes()) != entry.checksum) throw FormatError(what + ": checksum mismatch for tensor '" + name + "'");
+  }
+  for (const auto& [name, t] : s.tensors) {
+    if (!m.tensors.contains(name)) throw FormatError(what + ": tensor '" + name + "' is not in the manifest");
+  }
+}
+
 Checkpoint load_checkpoint(const std::string& path) {
   std::string mpath = (fs::path(path) / "manifest.json").string();
-  json m = json::parse(read_file(mpath, 64 << 20), nullptr, false);
-  if (m.is_discarded() || !m.is_object()) throw FormatError("'" + mpath + "' is not JSON");
-  if (m.value("format", 0) != kFormat) throw FormatError("'" + mpath + "': unsupported checkpoint format");
-  if (!m.contains("tensors") || !m["tensors"].is_object() || !m["step"].is_number_unsigned() ||
-      !m["session_step"].is_number_unsigned()) {
-    throw FormatError("'" + mpath + "': missing step, session_step or tensors");
-  }
-  Checkpoint c;
-  c.step = m["step"];
-  c.session_step = m["session_step"];
-  if (m.contains("extra") && m["extra"].is_object()) {
-    for (const auto& [k, v] : m["extra"].items()) {
-      if (v.is_string()) c.extra[k] = v;
-    }
-  }
-  c.tensors = read_safetensors((fs::path(path) / "weights.safetensors").string());
-  for (const auto& [name, entry] : m["tensors"].items()) {
-    auto it = c.tensors.tensors.find(name);
-    if (it == c.tensors.tensors.end()) throw FormatError("checkpoint '" + path + "': tensor '" + name + "' is missing");
-    if (!entry.is_object() || !entry["checksum"].is_string()) throw FormatError("checkpoint '" + path + "': bad manifest entry '" + name + "'");
-    if (hex(checksum64(it->second.raw(), it->second.nbytes())) != entry["checksum"].get<std::string>()) {
-      throw FormatError("checkpoint '" + path + "': checksum mismatch for tensor '" + name + "'");
-    }
-  }
-  if (c.tensors.tensors.size() != m["tensors"].size()) throw FormatError("checkpoint '" + path + "': tensors not in the manifest");
+  Manifest m = parse_manifest(read_file(mpath, kMaxManifestBytes), "'" + mpath + "'");
+  Checkpoint c{m.step, m.session_step, m.extra, read_safetensors((fs::path(path) / "weights.safetensors").string())};
+  verify_tensors(m, c.tensors, "checkpoint '" + path + "'");
   return c;
 }
 

@@ -41,6 +41,24 @@ std::string save_checkpoint(const std::string& dir, const Workspace& ws, uint64_
 // Loads and verifies one checkpoint folder; FormatError naming the problem.
 Checkpoint load_checkpoint(const std::string& path);
 
+// The manifest alone, parsed (the untrusted-input entry point the fuzzer
+// drives): the step, session step and extra state, and per tensor the
+// expected checksum and byte size. FormatError naming `what` and the field.
+struct Manifest {
+  uint64_t step = 0, session_step = 0;
+  std::map<std::string, std::string> extra;
+  struct Entry {
+    uint64_t checksum = 0;
+    uint64_t bytes = 0;
+  };
+  std::map<std::string, Entry> tensors;
+};
+inline constexpr size_t kMaxManifestBytes = 64 << 20;
+Manifest parse_manifest(const std::string& text, const std::string& what = "manifest");
+// Checks that `tensors` holds exactly the manifest's tensors, each with its
+// byte size and checksum; FormatError naming `what` and the first bad tensor.
+void verify_tensors(const Manifest& m, const Safetensors& tensors, const std::string& what);
+
 struct LatestCheckpoint {
   std::string path;                   // empty: none usable
   std::vector<std::string> skipped;   // bad checkpoints, newest first, with the reason

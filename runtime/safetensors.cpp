@@ -1,6 +1,9 @@
 #include "runtime/safetensors.h"
 
+#include <algorithm>
 #include <cstring>
+#include <set>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -112,6 +115,24 @@ graph::Tensor read_tensor(const std::string& name, const json& e, const char* da
   return out;
 }
 
+struct ByteRange {
+  uint64_t begin, end;
+  std::string name;
+};
+
+// Tensors may not share bytes (as the reference implementation requires).
+void check_disjoint(std::vector<ByteRange>& ranges, const std::string& what) {
+  std::sort(ranges.begin(), ranges.end(), [](const ByteRange& a, const ByteRange& b) { return a.begin < b.begin; });
+  const ByteRange* furthest = nullptr;  // the non-empty range reaching furthest so far
+  for (const ByteRange& r : ranges) {
+    if (r.begin == r.end) continue;
+    if (furthest && r.begin < furthest->end) {
+      throw FormatError(what + ": tensors '" + furthest->name + "' and '" + r.name + "' overlap in the data");
+    }
+    if (!furthest || r.end > furthest->end) furthest = &r;
+  }
+}
+
 }  // namespace
 
 Safetensors parse_safetensors(const std::string& bytes, const std::string& what) {
@@ -121,9 +142,21 @@ Safetensors parse_safetensors(const std::string& bytes, const std::string& what)
   if (n > kMaxSafetensorsHeader || n > bytes.size() - 8) {
     throw FormatError(what + ": header length " + std::to_string(n) + " exceeds the file (" + std::to_string(bytes.size()) + " bytes)");
   }
-  json header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n), nullptr, false);
+  // nlohmann keeps the last of duplicated keys; a header must not have any.
+  std::set<std::string> names;
+  std::string duplicate;
+  auto check_key = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::key && depth == 1 && !names.insert(parsed.get<std::string>()).second &&
+        duplicate.empty()) {
+      duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
+  json header = json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(n), check_key, false);
   if (header.is_discarded() || !header.is_object()) throw FormatError(what + ": header is not a JSON object");
+  if (!duplicate.empty()) throw FormatError(what + ": tensor '" + duplicate + "' appears twice in the header");
   Safetensors out;
+  std::vector<ByteRange> ranges;
   const char* data = bytes.data() + 8 + n;
   uint64_t data_size = bytes.size() - 8 - n;
   for (const auto& [name, e] : header.items()) {
@@ -137,7 +170,9 @@ Safetensors parse_safetensors(const std::string& bytes, const std::string& what)
     }
     if (name.empty()) throw FormatError(what + ": a tensor has an empty name");
     out.tensors.emplace(name, read_tensor(name, e, data, data_size, what));
+    ranges.push_back({e["data_offsets"][0].get<uint64_t>(), e["data_offsets"][1].get<uint64_t>(), name});
   }
+  check_disjoint(ranges, what);
   return out;
 }
 

@@ -46,7 +46,10 @@ class CounterRng {
 
   bool bernoulli(double p) { return uniform() < p; }
 
+  // The number of draws so far: with (seed, key), the whole state. Saved in
+  // checkpoints and restored with set_counter to resume the stream exactly.
   uint64_t counter() const { return counter_; }
+  void set_counter(uint64_t counter) { counter_ = counter; }
 
  private:
   uint64_t base_;

@@ -15,6 +15,7 @@ Command add_ops_command(CLI::App& app);
 Command add_dot_command(CLI::App& app);
 Command add_inspect_command(CLI::App& app);
 Command add_replay_command(CLI::App& app);
+Command add_export_command(CLI::App& app);
 Command add_gen_data_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
