@@ -32,9 +32,10 @@ function(flowgrad_doxyfile name headers extract_all html output)
 endfunction()
 
 flowgrad_doxyfile(Doxyfile "${FLOWGRAD_PUBLIC_HEADERS}" YES YES ${PROJECT_BINARY_DIR}/docs/api)
-flowgrad_doxyfile(Doxyfile.coverage "${FLOWGRAD_DOCUMENTED_HEADERS}" NO NO ${PROJECT_BINARY_DIR}/docs/api-coverage)
+flowgrad_doxyfile(Doxyfile.coverage "${FLOWGRAD_DOCUMENTED_HEADERS}" NO YES ${PROJECT_BINARY_DIR}/docs/api-coverage)
 
 add_custom_target(doxygen
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${PROJECT_BINARY_DIR}/docs/api ${PROJECT_BINARY_DIR}/docs/api-coverage
   COMMAND Doxygen::doxygen Doxyfile
   COMMAND Doxygen::doxygen Doxyfile.coverage
   WORKING_DIRECTORY ${PROJECT_BINARY_DIR}
