@@ -14,6 +14,7 @@ if(NOT DOXYGEN_FOUND)
 endif()
 
 set(FLOWGRAD_DOCUMENTED_HEADERS
+  graph/error.h ops/expr.h ops/kernel.h ops/op_def.h
   frontend/builder.h frontend/gradcheck.h frontend/nn.h frontend/optim.h frontend/optimize.h frontend/summary.h
   autodiff/grad.h
   runtime/graph_io.h runtime/numerics.h runtime/safetensors.h runtime/session.h runtime/workspace.h)

@@ -6,7 +6,7 @@
 //   - a comment block directly above a declaration at namespace or class
 //     scope into that declaration's `///` documentation,
 //   - a trailing `// ...` after a member (an inline member function
-//     included) or a namespace-scope constant or alias into `///< ...`.
+//     included) or a namespace-scope declaration into `///< ...`.
 // Converted text is plain prose: characters Doxygen would read as commands
 // or HTML (\ @ < > & # % $) are escaped. Comments that are already `///`
 // (written for Doxygen) pass through untouched, as do comments inside
@@ -79,6 +79,7 @@ bool declaration_scope(const std::vector<Scope>& stack) {
 
 // Does a comment block followed by `next` document it?
 bool documents(const std::string& next) {
+  if (starts_with(next, "#define")) return true;
   for (const char* p : {"#", "}", "namespace", "public:", "private:", "protected:"}) {
     if (starts_with(next, p)) return false;
   }
@@ -100,8 +101,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> lines;
   for (std::string l; std::getline(in, l);) lines.push_back(l);
 
-  static const std::regex trailing(R"(^(\s*[^/\s}].*?[;,}])(\s+)//(?!/)\s?(.*)$)"),
-      ns_member(R"(^\s*(inline\s+)?(constexpr|const|extern|using)\b)");
+  static const std::regex trailing(R"(^(\s*[^/\s}].*?[;,}])(\s+)//(?!/)\s?(.*)$)");
   std::vector<Scope> stack;
   bool file_doc_done = false;
   for (size_t i = 0; i < lines.size();) {
@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
     std::smatch m;
     if (declaration_scope(stack) && !stack.empty() && std::regex_match(line, m, trailing) &&
         rtrim(code_of(line)) == rtrim(code_of(m[1].str())) &&
-        (stack.back() == Scope::type || std::regex_search(m[1].str(), ns_member))) {
+        (stack.back() == Scope::type || m[1].str().back() == ';')) {
       line = m[1].str() + m[2].str() + "///< " + escape(m[3].str());
     }
     std::cout << line << "\n";
