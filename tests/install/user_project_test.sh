@@ -45,6 +45,16 @@ for flag in $(cat "$dir/pc.txt"); do
   case $flag in -I*|-L*) test -d "${flag:2}" || { echo "pkg-config gives a missing folder: $flag"; exit 1; } ;; esac
 done
 
+# ... and is enough to build a program without CMake.
+cat > "$dir/pc_probe.cpp" <<'CPP'
+#include <cstdio>
+#include "ops/op_def.h"
+int main() { return flowgrad::ops::find_op("matmul") != nullptr && flowgrad::ops::all_ops().size() > 50 ? 0 : 1; }
+CPP
+# shellcheck disable=SC2046
+c++ "$dir/pc_probe.cpp" -o "$dir/pc_probe" $(cat "$dir/pc.txt") -Wl,-rpath,"$(dirname "$(find "$prefix" -name libflowgrad.so)")"
+"$dir/pc_probe"
+
 launcher=()
 if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
 cmake -S "$src/examples/user_project" -B "$dir/build" -DCMAKE_PREFIX_PATH="$prefix" \
