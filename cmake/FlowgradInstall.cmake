@@ -5,14 +5,15 @@
 # Public headers: every header of graph/, ops/, autodiff/, passes/, runtime/,
 # frontend/, models/ and text/ except the implementation helpers listed in
 # FLOWGRAD_PRIVATE_HEADERS (kernel internals shared by a few ops' .cpp files,
-# and the Boost.Graph adapter). Public headers expose oneDNN (ops/kernel.h:
-# custom kernels get a dnnl::stream) and oneTBB (runtime/executor.h), so those
-# two are found transitively by the package; protobuf, Boost, OpenMP and
-# nlohmann_json stay private to the shared library. Headers install under
-# <prefix>/include/flowgrad and are included as "frontend/flowgrad.h",
-# "ops/op_def.h", ... (the package puts <prefix>/include/flowgrad on the path).
-# tests/install/user_project_test.sh checks that every header an installed
-# header includes was installed too.
+# the Boost.Graph adapter, the JSON config reader). Public headers expose
+# oneDNN (ops/kernel.h: custom kernels get a dnnl::stream) and oneTBB
+# (runtime/executor.h), so those two are found transitively by the package;
+# protobuf, Boost, OpenMP and nlohmann_json stay private to the shared
+# library. Headers install under <prefix>/include/flowgrad and are included
+# as "frontend/flowgrad.h", "ops/op_def.h", ... (the package puts
+# <prefix>/include/flowgrad on the path). tests/install/user_project_test.sh
+# checks that every header an installed header includes was installed too,
+# and that none includes a private dependency.
 
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -22,6 +23,7 @@ set(FLOWGRAD_PRIVATE_HEADERS
   graph/boost_view.h
   ops/box_copy.h ops/dnnl_util.h ops/loss_backward.h ops/lstm_detail.h ops/lstm_kernel_util.h
   ops/matmul_desc.h ops/scatter_kernel.h ops/shape_util.h
+  models/json_fields.h  # config.json reading with nlohmann_json, used by models/*.cpp only
   text/unicode_data.h)
 
 set(FLOWGRAD_INCLUDE_INSTALL_DIR ${CMAKE_INSTALL_INCLUDEDIR}/flowgrad)

@@ -35,6 +35,13 @@ while IFS= read -r h; do
   done < <(sed -n 's/^#include "\(.*\)"/\1/p' "$h")
 done < <(find "$prefix/include/flowgrad" -name '*.h')
 [ "$missing" -eq 0 ]
+# ... and none includes a private dependency (the package does not find those).
+if grep -rn -e '#include <nlohmann/' -e '#include <google/protobuf' -e '#include <boost/' -e '#include <omp.h>' \
+    "$prefix/include/flowgrad" > "$dir/private_deps.txt"; then
+  cat "$dir/private_deps.txt"
+  echo "an installed header includes a private dependency"
+  exit 1
+fi
 
 # pkg-config: relocatable, and names the library and both include folders.
 pc=$(find "$prefix" -name flowgrad.pc)
