@@ -2,7 +2,9 @@
 
 #include "frontend/summary.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include "ops/op_def.h"
 
@@ -31,6 +33,46 @@ std::string row_line(const std::string& name, const std::string& op, const std::
   char buf[512];
   std::snprintf(buf, sizeof buf, "%-44s %-22s %-20s %12s\n", name.c_str(), op.c_str(), out.c_str(), params.c_str());
   return buf;
+}
+
+// "a/b/c/d" at depth 2 -> "a/b"; names with fewer levels stay whole.
+std::string scope_prefix(const std::string& name, int depth) {
+  size_t at = 0;
+  for (int level = 0; level < depth; ++level) {
+    at = name.find('/', at);
+    if (at == std::string::npos) return name;
+    ++at;
+  }
+  return name.substr(0, at - 1);
+}
+
+// One row per scope prefix, in order of first appearance: parameters summed,
+// the output of the group's last node, the ops it computes (sources left out).
+std::vector<SummaryRow> group_by_scope(const graph::Graph& g, const std::vector<SummaryRow>& rows, int depth) {
+  std::vector<SummaryRow> out;
+  std::vector<std::vector<std::string>> ops_of;
+  std::map<std::string, size_t> index;
+  for (const SummaryRow& r : rows) {
+    std::string key = scope_prefix(r.name, depth);
+    auto [it, fresh] = index.try_emplace(key, out.size());
+    if (fresh) {
+      out.push_back({.name = key});
+      ops_of.emplace_back();
+    }
+    SummaryRow& group = out[it->second];
+    std::vector<std::string>& ops = ops_of[it->second];
+    group.params += r.params;
+    group.output = r.output;
+    bool source = ops::get_op(g.find(r.name)->op).source != ops::Source::none;
+    if (!source && std::find(ops.begin(), ops.end(), r.op) == ops.end()) ops.push_back(r.op);
+    if (ops.empty() && group.op.empty()) group.op = r.op;
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    if (ops_of[i].empty()) continue;
+    out[i].op.clear();
+    for (const std::string& op : ops_of[i]) out[i].op += (out[i].op.empty() ? "" : ", ") + op;
+  }
+  return out;
 }
 
 }  // namespace
@@ -64,6 +106,8 @@ GraphSummary summarize(const graph::Graph& g, const SummaryOptions& options) {
     if (training && !options.training_nodes) ++s.hidden_nodes;
     else s.rows.push_back(std::move(row));
   }
+  s.shown_nodes = s.rows.size();
+  if (options.depth > 0) s.rows = group_by_scope(g, s.rows, options.depth);
   return s;
 }
 
@@ -73,7 +117,8 @@ std::string GraphSummary::str() const {
   out += rule + "\n";
   for (const SummaryRow& r : rows) out += row_line(r.name, r.op, r.output, r.params ? grouped(r.params) : "");
   out += std::string(101, '=') + "\n";
-  out += std::to_string(rows.size()) + " nodes shown";
+  out += std::to_string(shown_nodes) + " nodes shown";
+  if (rows.size() != shown_nodes) out += " in " + std::to_string(rows.size()) + " scopes";
   if (hidden_nodes > 0) out += ", " + std::to_string(hidden_nodes) + " gradient and optimizer nodes hidden";
   out += "\nparameters: " + grouped(params) + " (" + bytes(param_bytes) + ") in " + std::to_string(param_tensors) +
          " tensors";

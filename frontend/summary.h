@@ -31,12 +31,16 @@ namespace flowgrad::frontend {
 /// What the summary lists.
 struct SummaryOptions {
   bool training_nodes = false;  ///< also list gradient and optimizer nodes
+  /// 0: one row per node. N > 0: one row per scope of N levels, like a
+  /// layer in Keras ("classifier/proj" for depth 2), with the parameters of
+  /// its nodes summed, the output of its last node and the ops it computes.
+  int depth = 0;
 };
 
 /// One node of the summary.
 struct SummaryRow {
-  std::string name;        ///< the node's scope path
-  std::string op;          ///< its op
+  std::string name;        ///< the node's scope path (with depth: the scope)
+  std::string op;          ///< its op (with depth: the ops of the scope's computed nodes)
   std::string output;      ///< type of output 0 (and "+N" when it has more outputs)
   int64_t params = 0;      ///< elements of a parameter variable, else 0
 };
@@ -44,6 +48,7 @@ struct SummaryRow {
 /// Rows and totals; str() renders the table.
 struct GraphSummary {
   std::vector<SummaryRow> rows;  ///< listed nodes, in insertion order
+  size_t shown_nodes = 0;        ///< nodes listed (grouped into fewer rows with depth)
   size_t hidden_nodes = 0;       ///< gradient and optimizer nodes not listed
   int64_t params = 0;            ///< total parameter elements
   int64_t param_bytes = 0;       ///< their storage

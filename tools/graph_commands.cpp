@@ -43,9 +43,9 @@ std::vector<graph::ValueId> fetch_targets(const graph::Graph& g) {
   return sinks;
 }
 
-int inspect(const std::string& path, bool table, bool all_nodes) {
+int inspect(const std::string& path, bool table, bool all_nodes, int depth) {
   graph::Graph g = runtime::load_graph(path);
-  frontend::GraphSummary s = frontend::summarize(g, {.training_nodes = all_nodes});
+  frontend::GraphSummary s = frontend::summarize(g, {.training_nodes = all_nodes, .depth = depth});
   if (table) {
     std::printf("%s", s.str().c_str());
     return 0;
@@ -114,8 +114,10 @@ Command add_inspect_command(CLI::App& app) {
   auto all_nodes = std::make_shared<bool>(false);
   cmd->add_option("graph", *path, "Graph file (.pb)")->required();
   cmd->add_flag("--summary", *table, "Print a table of the nodes (name, op, output, parameters) and the totals");
+  auto depth = std::make_shared<int>(0);
   cmd->add_flag("--all", *all_nodes, "With --summary: also list the gradient and optimizer nodes");
-  return [path, table, all_nodes] { return inspect(*path, *table, *all_nodes); };
+  cmd->add_option("--depth", *depth, "With --summary: one row per scope of this many levels (0: per node)");
+  return [path, table, all_nodes, depth] { return inspect(*path, *table, *all_nodes, *depth); };
 }
 
 }  // namespace flowgrad::tools

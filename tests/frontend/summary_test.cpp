@@ -68,5 +68,25 @@ TEST_CASE("the summary lists every node on request") {
   CHECK(row(all, "mlp/optimizer/step") != nullptr);  // minimize() ran inside the "mlp" scope
 }
 
+TEST_CASE("the summary groups nodes by scope like layers") {
+  Mlp m;
+  frontend::GraphSummary s = frontend::summarize(m.b.graph(), {.depth = 2});
+  std::vector<std::string> names;
+  for (const auto& r : s.rows) names.push_back(r.name);
+  CHECK(names == std::vector<std::string>{"x", "y", "mlp/layer1", "mlp/relu", "mlp/layer2", "mlp/softmax_cross_entropy"});
+  const frontend::SummaryRow* layer1 = row(s, "mlp/layer1");
+  REQUIRE(layer1 != nullptr);
+  CHECK(layer1->params == 2 * 32 + 32);
+  CHECK(layer1->op == "matmul, add");
+  CHECK(layer1->output == "f32[8, 32]");
+  CHECK(row(s, "x")->op == "input");
+  CHECK(s.params == 162);
+  int64_t sum = 0;
+  for (const auto& r : s.rows) sum += r.params;
+  CHECK(sum == s.params);
+  CHECK(s.shown_nodes == 12);
+  CHECK(s.str().find("12 nodes shown in 6 scopes") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace flowgrad::testing
