@@ -60,7 +60,12 @@ std::vector<Expr> grad(Expr loss, const std::vector<Expr>& wrt, GradOptions opti
   const std::vector<bool> dep = depends_on(g, order, wrt);
 
   std::unordered_map<graph::ValueId, std::vector<Expr>> parts;
-  parts[loss.id()].push_back(options.seed ? *options.seed : ops::ones_like(loss, loc));
+  if (options.seed) {
+    parts[loss.id()].push_back(*options.seed);
+  } else {
+    auto seed_scope = em.scope(loss.producer().name + "/grad");  // named like every other gradient node
+    parts[loss.id()].push_back(ops::ones_like(loss, loc));
+  }
 
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const graph::Node& n = g.node(*it);

@@ -19,11 +19,14 @@
 
 namespace flowgrad::autodiff {
 
+// Options of grad().
 struct GradOptions {
   // d(loss) to start from; default ones (loss must then have one element).
   std::optional<ops::Expr> seed;
 };
 
+// Appends the gradient nodes of d(loss)/d(wrt[i]) to loss's graph and returns
+// one gradient per wrt value, each with that value's type.
 std::vector<ops::Expr> grad(ops::Expr loss, const std::vector<ops::Expr>& wrt, GradOptions options = {},
                             const ops::Loc& loc = ops::Loc::current());
 

@@ -28,13 +28,18 @@ using graph::TensorType;
 using ops::Expr;
 using ops::Loc;
 
+// Builds one graph with the DSL (see the file comment); an ops::Emitter that
+// owns its graph.
 class Builder : public ops::Emitter {
  public:
   Builder() : ops::Emitter(graph_) {}
 
+  // An input "<scope>/<name>" of the given type, fed by name at run time
+  // (runtime::Session::run); a batch of another size recompiles.
   Expr input(std::string_view name, TensorType type, const Loc& loc = Loc::current()) {
     return ops::input(*this, name, std::move(type), loc);
   }
+  // A constant holding `value` (stored in the graph file).
   Expr constant(Tensor value, const Loc& loc = Loc::current()) { return ops::constant(*this, std::move(value), loc); }
   // A trainable parameter named by the current scope: "<scope>/<name>".
   Expr variable(std::string_view name, ops::VariableAttrs attrs, const Loc& loc = Loc::current()) {
@@ -43,8 +48,8 @@ class Builder : public ops::Emitter {
   // Marks values as graph outputs (kept by dead-code elimination).
   void output(Expr e) { graph_.add_output(e.id()); }
 
-  const graph::Graph& graph() const { return graph_; }
-  graph::Graph& graph() { return graph_; }
+  const graph::Graph& graph() const { return graph_; }  // the graph built so far
+  graph::Graph& graph() { return graph_; }              // the same, writable
 
  private:
   graph::Graph graph_;

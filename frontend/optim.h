@@ -27,39 +27,49 @@
 
 namespace flowgrad::frontend::optim {
 
+// The learning rate over the steps: lr times a factor computed in the graph.
 struct Schedule {
   std::string kind = "constant";  // constant | linear | cosine (after linear warm-up)
-  int64_t warmup_steps = 0;
-  int64_t total_steps = 0;
+  int64_t warmup_steps = 0;       // linear warm-up from 0 over these steps
+  int64_t total_steps = 0;        // linear and cosine decay reach 0 here
 };
 
+// Stochastic gradient descent, as torch.optim.SGD.
 struct Sgd {
-  double lr = 0.01;
-  double momentum = 0.0;
-  bool nesterov = false;
-  double weight_decay = 0.0;
-  Schedule schedule;
-  double clip_norm = 0.0;  // > 0: clip gradients to this global L2 norm
-};
-
-struct Adam {
-  double lr = 1e-3;
-  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  double lr = 0.01;           // learning rate
+  double momentum = 0.0;      // 0: plain SGD
+  bool nesterov = false;      // Nesterov momentum
   double weight_decay = 0.0;  // L2, added to the gradient
-  Schedule schedule;
-  double clip_norm = 0.0;
+  Schedule schedule;          // of the learning rate
+  double clip_norm = 0.0;     // > 0: clip gradients to this global L2 norm
 };
 
+// Adam, as torch.optim.Adam.
+struct Adam {
+  double lr = 1e-3;           // learning rate
+  double beta1 = 0.9;         // decay of the first moment
+  double beta2 = 0.999;       // decay of the second moment
+  double eps = 1e-8;          // added to the denominator
+  double weight_decay = 0.0;  // L2, added to the gradient
+  Schedule schedule;          // of the learning rate
+  double clip_norm = 0.0;     // > 0: clip gradients to this global L2 norm
+};
+
+// AdamW (decoupled weight decay), as torch.optim.AdamW.
 struct AdamW {
-  double lr = 1e-3;
-  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  double lr = 1e-3;            // learning rate
+  double beta1 = 0.9;          // decay of the first moment
+  double beta2 = 0.999;        // decay of the second moment
+  double eps = 1e-8;           // added to the denominator
   double weight_decay = 0.01;  // decoupled
-  Schedule schedule;
-  double clip_norm = 0.0;
+  Schedule schedule;           // of the learning rate
+  double clip_norm = 0.0;      // > 0: clip gradients to this global L2 norm
 };
 
+// One of the optimizers above.
 using Optimizer = std::variant<Sgd, Adam, AdamW>;
 
+// What minimize() added to the graph.
 struct TrainStep {
   Expr step;                 // fetch to run one update
   Expr lr;                   // the scheduled learning rate of this step
@@ -70,6 +80,8 @@ struct TrainStep {
 // All f32 variables `loss` depends on, in graph order.
 std::vector<Expr> trainable_variables(Builder& b, Expr loss);
 
+// Appends the training step for `loss` (see the file comment) over `params`
+// (default: trainable_variables(b, loss)).
 TrainStep minimize(Builder& b, Expr loss, const Optimizer& optimizer, std::vector<Expr> params = {},
                    const Loc& loc = Loc::current());
 

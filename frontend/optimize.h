@@ -19,6 +19,7 @@
 
 namespace flowgrad::frontend {
 
+// `options` with the pass pipeline as the graph transform (see above).
 runtime::SessionOptions with_passes(runtime::SessionOptions options = {},
                                     passes::PipelineOptions pipeline = passes::PipelineOptions::from_env());
 

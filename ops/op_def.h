@@ -32,22 +32,22 @@ using graph::TensorType;
 
 // How an op may be fused (TVM's classes).
 enum class FusionClass { elementwise, broadcast, injective, reduce, out_fusable, opaque };
-const char* fusion_class_name(FusionClass c);
+const char* fusion_class_name(FusionClass c);  // "elementwise", ...
 
 // Ops whose output the runtime binds to storage instead of computing it.
 enum class Source { none, input, variable, constant };
-
+// What an op's `infer` gets: the node being added and its input types.
 struct InferContext {
-  const std::string& op;
-  const std::string& node_name;
-  const graph::AttrsBase& attrs;
-  std::span<const TensorType> inputs;
-  const SourceLoc& loc;
-
+  const std::string& op;  // op name
+  const std::string& node_name;  // scope path of the node
+  const graph::AttrsBase& attrs;  // the node's attrs (see attrs_as)
+  std::span<const TensorType> inputs;  // input types, in order
+  const SourceLoc& loc;  // the DSL call site
+  // The attrs as the op's own struct T.
   template <class T> const T& attrs_as() const {
     return dynamic_cast<const graph::Attrs<T>&>(attrs).value;
   }
-  const TensorType& in(size_t i) const { return inputs[i]; }
+  const TensorType& in(size_t i) const { return inputs[i]; }  // type of input i
   // Throws ShapeError: "<node path> (<op>) with inputs f32[2, 3], f32[4, 5]: <what> (at file:line)".
   [[noreturn]] void fail(const std::string& what) const;
   // Float math accepts f32 and f64 (f64: reference interpreter only). Fails
@@ -56,14 +56,14 @@ struct InferContext {
   // Fails unless every listed input has input first's float dtype.
   DType expect_same_float(std::initializer_list<size_t> which) const;
 };
-
+// What an op's `lower` gets: the node, its (specialized) types and the oneDNN engine.
 struct LowerContext {
-  const graph::Node& node;
-  std::span<const TensorType> inputs;
-  std::span<const TensorType> outputs;
-  const dnnl::engine& engine;
+  const graph::Node& node;  // the node (attrs, name)
+  std::span<const TensorType> inputs;  // input types
+  std::span<const TensorType> outputs;  // output types
+  const dnnl::engine& engine;  // the CPU engine primitives are created on
 
-  template <class T> const T& attrs() const { return node.attrs_as<T>(); }
+  template <class T> const T& attrs() const { return node.attrs_as<T>(); }  // the attrs as the op's own struct T
 };
 
 class Emitter;
@@ -73,18 +73,18 @@ struct GradContext;
 class Expr {
  public:
   Expr() = default;
-  Expr(Emitter* em, graph::ValueId id) : em_(em), id_(id) {}
+  Expr(Emitter* em, graph::ValueId id) : em_(em), id_(id) {}  // value `id` of the emitter's graph
 
-  graph::ValueId id() const { return id_; }
-  Emitter& emitter() const;
+  graph::ValueId id() const { return id_; }  // the value's id in its graph
+  Emitter& emitter() const;  // the builder that made it
   // By value: adding nodes may move the graph's value table.
   TensorType type() const;
-  Shape shape() const { return type().shape; }
-  DType dtype() const { return type().dtype; }
-  int64_t rank() const { return type().rank(); }
+  Shape shape() const { return type().shape; }  // the static shape
+  DType dtype() const { return type().dtype; }  // the element type
+  int64_t rank() const { return type().rank(); }  // number of dimensions
   int64_t dim(int64_t axis) const;  // negative axes count from the end
-  const graph::Node& producer() const;
-  bool valid() const { return em_ != nullptr; }
+  const graph::Node& producer() const;  // the node that computes it
+  bool valid() const { return em_ != nullptr; }  // false for a default-constructed Expr
 
  private:
   Emitter* em_ = nullptr;
@@ -92,26 +92,26 @@ class Expr {
 };
 
 
-using InferFn = std::function<std::vector<TensorType>(const InferContext&)>;
-using LowerFn = std::function<std::unique_ptr<Kernel>(const LowerContext&)>;
+using InferFn = std::function<std::vector<TensorType>(const InferContext&)>;  // output types from input types and attrs; ctx.fail() on a mistake
+using LowerFn = std::function<std::unique_ptr<Kernel>(const LowerContext&)>;  // builds the node's Kernel at compile time
 // Plain loops, the test oracle. Outputs arrive allocated with inferred types.
 using ReferenceFn = std::function<void(const graph::Node&, std::span<const Tensor> inputs, std::span<Tensor> outputs)>;
 // Returns one gradient per input (nullopt: no gradient flows there).
 using GradFn = std::function<std::vector<std::optional<Expr>>(GradContext&)>;
 // Fills a variable's storage at first use.
 using InitFn = std::function<void(const graph::Node&, Tensor&)>;
-
+// Everything about one op (see the file comment); registered with FLOWGRAD_REGISTER_OP.
 struct OpDef {
-  std::string name;
+  std::string name;  // unique, lower_snake: the same in the DSL, graph files and errors
   int num_inputs = 0;  // kVariadic: any number >= 1
   int num_outputs = 1;  // kVariadic: as many as `infer` returns (split, lstm_backward)
-  FusionClass fusion = FusionClass::opaque;
-  Source source = Source::none;
-  std::function<std::unique_ptr<graph::AttrsBase>()> make_attrs;
-  InferFn infer;
-  LowerFn lower;
-  ReferenceFn reference;
-  GradFn grad;
+  FusionClass fusion = FusionClass::opaque;  // how passes may fuse it
+  Source source = Source::none;  // none: a computed op
+  std::function<std::unique_ptr<graph::AttrsBase>()> make_attrs;  // default attrs (attrs_factory<T>())
+  InferFn infer;  // shape and dtype inference
+  LowerFn lower;  // the kernel
+  ReferenceFn reference;  // the plain reference kernel
+  GradFn grad;  // the gradient rule (or not_differentiable = true)
   bool not_differentiable = false;  // an explicit declaration, never an omission
   InitFn initialize;                // Source::variable only
   // Outputs that update an input in place, as {output, input}: the runtime
@@ -131,8 +131,8 @@ struct OpDef {
   bool inplace_ok = false;
 };
 
-inline constexpr int kVariadic = -1;
-
+inline constexpr int kVariadic = -1;  // num_inputs / num_outputs: any number
+// make_attrs for an op whose attrs struct is T.
 template <class T>
 std::function<std::unique_ptr<graph::AttrsBase>()> attrs_factory() {
   return [] { return std::make_unique<graph::Attrs<T>>(); };
@@ -142,7 +142,7 @@ std::function<std::unique_ptr<graph::AttrsBase>()> attrs_factory() {
 const OpDef& register_op(OpDef def);
 // Throws ValueError naming the op if it is not registered.
 const OpDef& get_op(std::string_view name);
-const OpDef* find_op(std::string_view name);
+const OpDef* find_op(std::string_view name);  // nullptr if `name` is not registered
 std::vector<const OpDef*> all_ops();  // sorted by name
 
 // Re-runs each node's inference and checks it against the recorded types
@@ -153,9 +153,9 @@ void verify(const graph::Graph& g);
 std::vector<TensorType> infer_node(const graph::Node& node, std::span<const TensorType> inputs);
 
 }  // namespace flowgrad::ops
-
-#define FLOWGRAD_CONCAT_INNER(a, b) a##b
-#define FLOWGRAD_CONCAT(a, b) FLOWGRAD_CONCAT_INNER(a, b)
+// Registers an op from a static initializer: FLOWGRAD_REGISTER_OP({.name = ..., ...}) (see the file comment).
 #define FLOWGRAD_REGISTER_OP(...)                                                 \
   [[maybe_unused]] static const ::flowgrad::ops::OpDef& FLOWGRAD_CONCAT(          \
       flowgrad_registered_op_, __LINE__) = ::flowgrad::ops::register_op(::flowgrad::ops::OpDef __VA_ARGS__)
+#define FLOWGRAD_CONCAT_INNER(a, b) a##b
+#define FLOWGRAD_CONCAT(a, b) FLOWGRAD_CONCAT_INNER(a, b)

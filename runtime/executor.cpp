@@ -43,6 +43,16 @@ void Executor::run_step(Step& s, int threads) {
   s.kernel->run(args);
 }
 
+void Executor::run_observed(uint64_t step, const std::function<void(size_t)>& before,
+                            const std::function<void(size_t)>& after) {
+  step_ = step;
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    before(i);
+    run_step(steps_[i], steps_[i].threads);
+    after(i);
+  }
+}
+
 void Executor::run(ExecMode mode, uint64_t step) {
   step_ = step;
   if (mode == ExecMode::serial) {

@@ -5,6 +5,7 @@
 // runs and sets its OpenMP team to that size, so concurrently running oneDNN
 // primitives and TBB loops never use more cores than the budget.
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -38,6 +39,10 @@ class Executor {
   ~Executor();
   // `step` is passed to every kernel (random ops key their streams by it).
   void run(ExecMode mode, uint64_t step);
+  // Serially, in schedule order, calling before(i) and after(i) around step
+  // i (the numerics check reads the step's buffers there).
+  void run_observed(uint64_t step, const std::function<void(size_t)>& before,
+                    const std::function<void(size_t)>& after);
 
  private:
   void run_step(Step& s, int threads);

@@ -10,9 +10,13 @@
 
 namespace flowgrad::runtime {
 
+// Largest graph file accepted on read.
 inline constexpr size_t kMaxGraphFileBytes = size_t{2} << 30;
 
+// Writes `g` to `path` (atomically, see write_file_atomic).
 void save_graph(const graph::Graph& g, const std::string& path);
+// Reads and verifies a graph file; every op in it must be registered in this
+// program, else a FormatError names the op.
 graph::Graph load_graph(const std::string& path);
 // The same from/to memory.
 graph::Graph parse_graph(const std::string& bytes, const std::string& what = "graph");

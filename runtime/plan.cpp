@@ -1,5 +1,7 @@
 #include "runtime/plan.h"
 
+#include "runtime/numerics.h"
+
 #include <algorithm>
 #include <cstring>
 #include <queue>
@@ -309,7 +311,8 @@ std::unique_ptr<Plan> compile(const graph::Graph& src, const std::vector<FeedSpe
   return plan;
 }
 
-std::vector<graph::Tensor> Plan::run(std::span<const graph::Tensor> feeds, ExecMode mode, uint64_t step) {
+std::vector<graph::Tensor> Plan::run(std::span<const graph::Tensor> feeds, ExecMode mode, uint64_t step,
+                                     bool check_numerics) {
   FLOWGRAD_CHECK(feeds.size() == feed_types_.size(), "feed count differs from the plan's");
   for (size_t i = 0; i < feeds.size(); ++i) {
     FLOWGRAD_CHECK(feeds[i].type() == feed_types_[i], "feed type differs from the plan's");
@@ -318,11 +321,44 @@ std::vector<graph::Tensor> Plan::run(std::span<const graph::Tensor> feeds, ExecM
       else steps_[u.step].inputs[u.slot] = feeds[i].raw();
     }
   }
-  executor_->run(mode, step);
+  if (check_numerics) run_checked(step);
+  else executor_->run(mode, step);
   std::vector<graph::Tensor> out;
   out.reserve(fetches_.size());
   for (const Fetch& f : fetches_) out.push_back(f.feed >= 0 ? feeds[f.feed] : f.tensor);
   return out;
+}
+
+// Input ranges are taken before the step runs: an in-place kernel may
+// overwrite its input with the bad output.
+void Plan::run_checked(uint64_t step) {
+  std::vector<ValueRange> input_ranges;
+  auto before = [&](size_t i) {
+    const graph::Node& n = graph_.node(steps_[i].node);
+    input_ranges.clear();
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      input_ranges.push_back(value_range(graph_.value(n.inputs[k]).type, steps_[i].inputs[k]));
+    }
+  };
+  auto after = [&](size_t i) {
+    const graph::Node& n = graph_.node(steps_[i].node);
+    size_t shown = n.outputs.size() - static_cast<size_t>(ops::get_op(n.op).hidden_outputs);  // hidden: kernel state
+    for (size_t o = 0; o < shown; ++o) {
+      const graph::TensorType& t = graph_.value(n.outputs[o]).type;
+      ValueRange r = value_range(t, steps_[i].outputs[o]);
+      if (r.ok()) continue;
+      std::string msg = "numerics check: node '" + n.name + "' (" + n.op + ") produced " + std::to_string(r.nan) +
+                        " NaN, " + std::to_string(r.inf) + " Inf in output " + std::to_string(o) + " " + t.str() +
+                        " (run " + std::to_string(step) + "); inputs:";
+      for (size_t k = 0; k < input_ranges.size(); ++k) {
+        msg += (k ? ", #" : " #") + std::to_string(k) + " " + graph_.value(n.inputs[k]).type.str() + " " +
+               input_ranges[k].str();
+      }
+      msg += "; created at " + (n.loc.known() ? n.loc.str() : std::string("an unknown place (no DSL location)"));
+      throw NumericsError(msg);
+    }
+  };
+  executor_->run_observed(step, before, after);
 }
 
 }  // namespace flowgrad::runtime

@@ -52,8 +52,10 @@ class Plan {
 
   // Feeds in FeedSpec order; types must match the specs. Returned tensors
   // share the plan's buffers: the next run overwrites them (clone() to keep).
+  // With check_numerics, runs serially and throws NumericsError at the first
+  // step whose output holds a NaN or an Inf (runtime/numerics.h).
   std::vector<graph::Tensor> run(std::span<const graph::Tensor> feeds, ExecMode mode = ExecMode::parallel,
-                                 uint64_t step = 0);
+                                 uint64_t step = 0, bool check_numerics = false);
 
  private:
   friend std::unique_ptr<Plan> compile(const graph::Graph&, const std::vector<FeedSpec>&,
@@ -63,6 +65,7 @@ class Plan {
     uint32_t slot;
     bool output = false;  // an in-place output that updates the fed tensor
   };
+  void run_checked(uint64_t step);
   struct Fetch {
     int feed = -1;         // a fed value, returned as fed
     graph::Tensor tensor;  // otherwise: a buffer, a variable or a constant

@@ -17,15 +17,20 @@
 
 namespace flowgrad::runtime {
 
+// The contents of one safetensors file.
 struct Safetensors {
-  std::map<std::string, graph::Tensor> tensors;
-  std::map<std::string, std::string> metadata;
+  std::map<std::string, graph::Tensor> tensors;  // by name
+  std::map<std::string, std::string> metadata;   // "__metadata__" (strings only)
 };
 
+// Largest JSON header accepted on read.
 inline constexpr uint64_t kMaxSafetensorsHeader = 100u << 20;
 
+// Parses a file's bytes; `what` names it in errors. Throws FormatError.
 Safetensors parse_safetensors(const std::string& bytes, const std::string& what = "safetensors");
+// Reads and parses `path`. Throws FormatError naming the file.
 Safetensors read_safetensors(const std::string& path);
+// The bytes of a file holding `s` (tensors in name order).
 std::string encode_safetensors(const Safetensors& s);
 // Atomic (see runtime/graph_io.h write_file_atomic).
 void write_safetensors(const std::string& path, const Safetensors& s);

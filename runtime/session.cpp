@@ -66,7 +66,7 @@ std::vector<graph::Tensor> Session::run(const Feeds& feeds, const std::vector<gr
     }
   }
   last_ = it->second.get();
-  return last_->run(values, options_.mode, step_++);
+  return last_->run(values, options_.mode, step_++, options_.check_numerics);
 }
 
 }  // namespace flowgrad::runtime

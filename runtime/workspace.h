@@ -12,15 +12,16 @@
 
 namespace flowgrad::runtime {
 
+// Variables by name (see the file comment).
 class Workspace {
  public:
-  bool contains(const std::string& name) const { return vars_.contains(name); }
+  bool contains(const std::string& name) const { return vars_.contains(name); }  // has a variable `name`
   // Throws ValueError naming the variable if absent.
   const graph::Tensor& get(const std::string& name) const;
-  graph::Tensor& get(const std::string& name);
+  graph::Tensor& get(const std::string& name);  // the same, writable
   // Replaces the contents of an existing variable (same type) or adds one.
   void set(const std::string& name, const graph::Tensor& value);
-  std::vector<std::string> names() const;
+  std::vector<std::string> names() const;  // sorted
   // Drops the variables whose name contains `part` (e.g. "optimizer/" to
   // start fine-tuning with fresh optimizer state); returns how many.
   size_t erase_containing(const std::string& part);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "frontend/gradcheck.h"
 #include "graph/tensor.h"
 #include "ops/op_def.h"
 
@@ -20,13 +21,9 @@ using graph::Shape;
 using graph::Tensor;
 using graph::TensorType;
 
-// Deterministic uniform values in [lo, hi) (integers: rounded).
-Tensor random_tensor(const TensorType& t, uint64_t seed, double lo = -2.0, double hi = 2.0);
-
-// |a - b| <= atol + rtol * |b| element-wise, with atol = max(rtol * max|b|,
-// atol_floor) (a floor for gradients that are zero up to rounding).
-// Returns an empty string if close, else a description of the worst element.
-std::string compare(const Tensor& got, const Tensor& want, double rtol, double atol_floor = 0);
+// random_tensor and compare are the public harness's (frontend/gradcheck.h).
+using frontend::compare;
+using frontend::random_tensor;
 
 #define CHECK_CLOSE(got, want, rtol)                           \
   do {                                                         \
@@ -40,6 +37,7 @@ struct OpCase {
   std::vector<TensorType> inputs;
   double lo = -2.0, hi = 2.0;  // input range (e.g. positive for log)
   std::string label() const;
+  frontend::OpCheck check() const { return {.op = op, .inputs = inputs, .attrs = attrs, .lo = lo, .hi = hi}; }
 };
 
 // A case with typed attrs; with Default, the op's default attrs.

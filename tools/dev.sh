@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake ccache pkg-config
   libdnnl-dev libtbb-dev libboost-graph-dev libprotobuf-dev protobuf-compiler doctest-dev
-  nlohmann-json3-dev libcli11-dev)
+  nlohmann-json3-dev libcli11-dev
+  doxygen)  # the `doxygen` target, run as a ctest test
 
 install_deps() {
   local missing=()

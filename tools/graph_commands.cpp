@@ -5,6 +5,7 @@
 #include <map>
 
 #include "frontend/optimize.h"
+#include "frontend/summary.h"
 #include "graph/dot.h"
 #include "ops/op_def.h"
 #include "runtime/graph_io.h"
@@ -14,31 +15,21 @@
 namespace flowgrad::tools {
 namespace {
 
-struct Summary {
-  std::map<std::string, int> histogram;
-  int64_t params = 0, param_bytes = 0, state_bytes = 0;
-  std::vector<runtime::FeedSpec> inputs;
-  std::vector<std::string> input_names;
+struct Inputs {
+  std::vector<runtime::FeedSpec> specs;
+  std::vector<std::string> names;
 };
 
-Summary summarize(const graph::Graph& g) {
-  Summary s;
+Inputs inputs_of(const graph::Graph& g) {
+  Inputs in;
   for (graph::NodeId id : g.node_ids()) {
     const graph::Node& n = g.node(id);
-    ++s.histogram[n.op];
-    const ops::OpDef& def = ops::get_op(n.op);
+    if (ops::get_op(n.op).source != ops::Source::input) continue;
     const graph::TensorType& t = g.value(n.outputs.at(0)).type;
-    if (def.source == ops::Source::variable) {
-      bool state = n.name.find("optimizer/") != std::string::npos;  // optimizer state and step counters
-      (state ? s.state_bytes : s.param_bytes) += static_cast<int64_t>(t.nbytes());
-      if (!state) s.params += t.numel();
-    }
-    if (def.source == ops::Source::input) {
-      s.inputs.push_back({n.outputs[0], t});
-      s.input_names.push_back(n.name + " " + t.str());
-    }
+    in.specs.push_back({n.outputs[0], t});
+    in.names.push_back(n.name + " " + t.str());
   }
-  return s;
+  return in;
 }
 
 std::vector<graph::ValueId> fetch_targets(const graph::Graph& g) {
@@ -52,24 +43,31 @@ std::vector<graph::ValueId> fetch_targets(const graph::Graph& g) {
   return sinks;
 }
 
-int inspect(const std::string& path) {
+int inspect(const std::string& path, bool table, bool all_nodes, int depth) {
   graph::Graph g = runtime::load_graph(path);
-  Summary s = summarize(g);
+  frontend::GraphSummary s = frontend::summarize(g, {.training_nodes = all_nodes, .depth = depth});
+  if (table) {
+    std::printf("%s", s.str().c_str());
+    return 0;
+  }
+  Inputs in = inputs_of(g);
   std::printf("%s: %zu nodes\n", path.c_str(), g.num_nodes());
-  for (const auto& in : s.input_names) std::printf("  input      %s\n", in.c_str());
+  for (const auto& name : in.names) std::printf("  input      %s\n", name.c_str());
   std::printf("parameters: %lld (%.2f MiB), optimizer state %.2f MiB\n", static_cast<long long>(s.params),
               static_cast<double>(s.param_bytes) / (1 << 20), static_cast<double>(s.state_bytes) / (1 << 20));
   runtime::Workspace ws;
   // Compiled as replay runs it: through the pass pipeline.
-  auto plan = runtime::compile(g, s.inputs, fetch_targets(g), ws, {.transform = frontend::with_passes().transform});
+  auto plan = runtime::compile(g, in.specs, fetch_targets(g), ws, {.transform = frontend::with_passes().transform});
   double flops = 0;
   for (const auto& step : plan->steps()) flops += step.kernel->cost();
   std::printf("per step: %zu kernels, ~%.3g flops (kernel cost estimate), %.2f MiB of activation/temporary buffers\n",
               plan->steps().size(), flops, static_cast<double>(plan->buffer_bytes()) / (1 << 20));
   std::printf("%s", runtime::format_memory_report(plan->memory()).c_str());
   std::printf("ops:\n");
+  std::map<std::string, int> histogram;
+  for (graph::NodeId id : g.node_ids()) ++histogram[g.node(id).op];
   std::vector<std::pair<int, std::string>> by_count;
-  for (const auto& [op, n] : s.histogram) by_count.emplace_back(-n, op);
+  for (const auto& [op, n] : histogram) by_count.emplace_back(-n, op);
   std::sort(by_count.begin(), by_count.end());
   for (const auto& [n, op] : by_count) std::printf("  %-36s %d\n", op.c_str(), -n);
   return 0;
@@ -112,8 +110,14 @@ Command add_dot_command(CLI::App& app) {
 Command add_inspect_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("inspect", "Summarize a graph file: ops, parameters, cost and buffers per step");
   auto path = std::make_shared<std::string>();
+  auto table = std::make_shared<bool>(false);
+  auto all_nodes = std::make_shared<bool>(false);
   cmd->add_option("graph", *path, "Graph file (.pb)")->required();
-  return [path] { return inspect(*path); };
+  cmd->add_flag("--summary", *table, "Print a table of the nodes (name, op, output, parameters) and the totals");
+  auto depth = std::make_shared<int>(0);
+  cmd->add_flag("--all", *all_nodes, "With --summary: also list the gradient and optimizer nodes");
+  cmd->add_option("--depth", *depth, "With --summary: one row per scope of this many levels (0: per node)");
+  return [path, table, all_nodes, depth] { return inspect(*path, *table, *all_nodes, *depth); };
 }
 
 }  // namespace flowgrad::tools

@@ -2,8 +2,9 @@
 // differentiable op, the gradient graph built by autodiff::grad matches
 // central finite differences of the op's reference kernel — on the f32 path
 // (compiled runtime, rel. 1e-3) and in double precision (reference
-// interpreter, rel. err <= 1e-6). The checker, its step sizes and the exact
-// definition of rel. err are in gradcheck.h.
+// interpreter, rel. err <= 1e-6). The checker is the public one
+// (frontend/gradcheck.h, where the step sizes and the exact definition of
+// rel. err are), the same that user code runs on its custom ops.
 //
 // Every check runs once per process (results are cached) and the tests below
 // read the results: each case passes at each precision; every op is either
@@ -15,36 +16,48 @@
 #include <optional>
 #include <set>
 
-#include "gradcheck.h"
+#include "frontend/gradcheck.h"
+#include "testing.h"
 
 namespace flowgrad::testing {
 namespace {
+
+using frontend::GradCheckResult;
+using frontend::Precision;
 
 constexpr uint64_t kSeed = 11;
 
 struct CaseResult {
   const OpCase* c;
-  std::optional<GradcheckResult> f32, f64;  // nullopt: not applicable at that precision
+  std::optional<GradCheckResult> f32, f64;  // nullopt: not applicable at that precision
 };
+
+std::optional<GradCheckResult> check(const OpCase& c, Precision p) {
+  frontend::GradCheckOptions options{.precision = p, .seed = kSeed};
+  if (!frontend::gradcheckable(c.check(), options)) return std::nullopt;
+  return frontend::gradcheck(c.check(), options);
+}
 
 const std::vector<CaseResult>& results() {
   static const std::vector<CaseResult> all = [] {
     std::vector<CaseResult> r;
-    for (const OpCase& c : op_cases()) {
-      CaseResult cr{&c, std::nullopt, std::nullopt};
-      if (gradcheckable(c, Precision::f32)) cr.f32 = gradcheck(c, Precision::f32, kSeed);
-      if (gradcheckable(c, Precision::f64)) cr.f64 = gradcheck(c, Precision::f64, kSeed);
-      r.push_back(std::move(cr));
-    }
+    for (const OpCase& c : op_cases()) r.push_back({&c, check(c, Precision::f32), check(c, Precision::f64)});
     return r;
   }();
   return all;
 }
 
+// The label of the case as the f64 check runs it (f32 inputs turned into f64).
+std::string f64_label(const OpCase& c) {
+  OpCase d = c;
+  d.inputs = frontend::to_f64(c.check()).inputs;
+  return d.label();
+}
+
 // A case with an input of another shape than the output (broadcast_to's x,
 // add's row vector, masked_fill's mask).
 bool broadcasts(const OpCase& c) {
-  graph::Shape out = case_output_types(c)[0].shape;
+  graph::Shape out = frontend::output_types(c.check())[0].shape;
   for (const auto& t : c.inputs) {
     if (t.shape != out) return true;
   }
@@ -57,7 +70,7 @@ TEST_CASE("every differentiable op's gradient matches finite differences on the 
   for (const CaseResult& r : results()) {
     if (!r.f32) continue;
     INFO(r.c->label());
-    CHECK_MESSAGE(r.f32->error.empty(), r.f32->error);
+    CHECK_MESSAGE(r.f32->ok(), r.f32->error);
     worst = std::max(worst, r.f32->worst_rel);
     ++checked;
   }
@@ -72,21 +85,22 @@ TEST_CASE("every differentiable op's gradient matches finite differences in doub
   int cases = 0;
   for (const CaseResult& r : results()) {
     if (!r.f64) continue;
-    INFO(to_f64(*r.c).label());
-    CHECK_MESSAGE(r.f64->error.empty(), r.f64->error);
-    if (r.f64->worst_rel >= worst) worst = r.f64->worst_rel, worst_case = to_f64(*r.c).label();
+    INFO(f64_label(*r.c));
+    CHECK_MESSAGE(r.f64->ok(), r.f64->error);
+    if (r.f64->worst_rel >= worst) worst = r.f64->worst_rel, worst_case = f64_label(*r.c);
     ops_checked.insert(r.c->op);
     ++cases;
   }
   CHECK(!ops_checked.empty());
-  MESSAGE("f64 gradient check: " << ops_checked.size() << " ops, " << cases << " cases, worst rel. err " << worst << " (" << worst_case << ")");
+  MESSAGE("f64 gradient check: " << ops_checked.size() << " ops, " << cases << " cases, worst rel. err " << worst
+                                 << " (" << worst_case << ")");
 }
 
 TEST_CASE("every op has a passing gradient check or is declared not differentiable") {
   std::set<std::string> passed32, passed64;
   for (const CaseResult& r : results()) {
-    if (r.f32 && r.f32->error.empty()) passed32.insert(r.c->op);
-    if (r.f64 && r.f64->error.empty()) passed64.insert(r.c->op);
+    if (r.f32 && r.f32->ok()) passed32.insert(r.c->op);
+    if (r.f64 && r.f64->ok()) passed64.insert(r.c->op);
   }
   for (const ops::OpDef* def : ops::all_ops()) {
     bool covered = def->not_differentiable || (passed32.contains(def->name) && passed64.contains(def->name));

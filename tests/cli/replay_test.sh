@@ -14,6 +14,11 @@ awk -v a="$first" -v b="$last" 'BEGIN { if (!(b < a)) { print "loss did not fall
 test -s "$dir/out/weights.safetensors"
 "$bin/flowgrad" inspect "$dir/graph.pb" > "$dir/inspect.txt"
 grep -q "adam_update" "$dir/inspect.txt"
+"$bin/flowgrad" inspect --summary "$dir/graph.pb" > "$dir/summary.txt"
+grep -q "^mlp/layer1/weight  *variable  *f32\[32, 2\]  *64$" "$dir/summary.txt"
+grep -q "gradient and optimizer nodes hidden" "$dir/summary.txt"
+"$bin/flowgrad" inspect --summary --depth 2 "$dir/graph.pb" > "$dir/layers.txt"
+grep -q "^mlp/layer1  *matmul, add  *f32\[256, 32\]  *96$" "$dir/layers.txt"
 "$bin/flowgrad" dot "$dir/graph.pb" > "$dir/g.dot"
 grep -q "cluster_" "$dir/g.dot"
 # a corrupt graph file is an error naming the file, not a crash
