@@ -69,7 +69,9 @@ std::vector<TensorType> infer_pad(const InferContext& ctx) {
     if (a.before[i] < 0 || a.after[i] < 0) {
       ctx.fail("expected non-negative padding, got " + graph::shape_str(a.before) + " and " + graph::shape_str(a.after));
     }
-    out[i] += a.before[i] + a.after[i];
+    if (__builtin_add_overflow(out[i], a.before[i], &out[i]) || __builtin_add_overflow(out[i], a.after[i], &out[i])) {
+      ctx.fail("padding " + graph::shape_str(a.before) + " and " + graph::shape_str(a.after) + " overflows the dimension");
+    }
   }
   return {{x.dtype, out}};
 }

@@ -12,6 +12,7 @@
 
 #include "frontend/flowgrad.h"
 #include "graph/serialize.h"
+#include "ops/slice.h"
 #include "proto/flowgrad.pb.h"
 #include "runtime/checkpoint.h"
 #include "runtime/graph_io.h"
@@ -83,6 +84,18 @@ TEST_CASE("a reshape attribute whose element count overflows is a format error")
     a.mutable_ints()->set_values(1, 4);
   }
   graph_fails_with(p.SerializeAsString(), "(the element count overflows)");
+}
+
+TEST_CASE("a pad attribute that overflows the dimension is a format error") {
+  graph::Graph g;
+  ops::Emitter em(g);
+  g.add_output(ops::pad(ops::input(em, "x", f32({2, 3})), {.before = {0, 1}, .after = {0, 1}}).id());
+  proto::Graph p;
+  REQUIRE(p.ParseFromString(graph::serialize(g)));
+  for (auto& a : *p.mutable_nodes(1)->mutable_attrs()) {
+    if (a.key() == "after") a.mutable_ints()->set_values(1, std::numeric_limits<int64_t>::max());
+  }
+  graph_fails_with(p.SerializeAsString(), "overflows the dimension");
 }
 
 std::filesystem::path regressions() { return std::filesystem::path(__FILE__).parent_path().parent_path() / "fuzz_regressions"; }
