@@ -1,13 +1,26 @@
 #pragma once
 // Float math written so that GCC vectorizes loops over it (glibc's expf,
 // tanhf and erff are scalar calls): branch-free polynomial forms, selections
-// by masks. Used by fused_elementwise. Relative error about 1e-7 (exp, tanh)
+// by masks. Used by fused_elementwise (and exp_reduced by masked_softmax). Relative error about 1e-7 (exp, tanh)
 // and absolute error 5e-7 (erf: 1.5e-7 from the formula, the rest rounding).
 
 #include <bit>
 #include <cstdint>
 
 namespace flowgrad::ops::math {
+
+// e^r for |r| <= ln2/2: Cephes' expf polynomial (about 1 ulp). The core of
+// exp below and of masked_softmax's exp of non-positive arguments.
+inline float exp_reduced(float r) {
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  return p;
+}
 
 // e^x: x = n ln2 + r with |r| <= ln2/2, e^r from Cephes' expf polynomial, 2^n
 // from exponent bits in two halves (so n = 128 and n = -126 both work).
@@ -18,13 +31,7 @@ inline float exp(float x) {
   float t = xc * 1.44269504f + kRound;
   float n = t - kRound;
   float r = xc - n * 0.693359375f - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  float p = exp_reduced(r);
   int32_t ni = static_cast<int32_t>(n);
   int32_t n1 = ni >> 1, n2 = ni - n1;  // floor(n/2): a shift, which vectorizes
   float s1 = std::bit_cast<float>(static_cast<uint32_t>(n1 + 127) << 23);

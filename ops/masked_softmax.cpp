@@ -8,6 +8,7 @@
 
 #include "graph/dtype_dispatch.h"
 #include "ops/binary.h"
+#include "ops/elementwise_math.h"
 #include "ops/broadcast_to.h"
 #include "ops/parallel.h"
 #include "ops/shape_util.h"
@@ -41,7 +42,7 @@ struct Geometry {
 
 // exp(x) for x <= 0 (here z - max), written so that GCC vectorizes it
 // (glibc's expf is scalar): x = n ln2 + r with |r| <= ln2 / 2, e^r from
-// Cephes' expf polynomial (about 1 ulp), 2^n from the exponent bits. Below
+// math::exp_reduced (Cephes' expf polynomial, about 1 ulp), 2^n from the exponent bits. Below
 // -87.3 (2^-126) it gives exactly 0, so a -inf mask gives 0; NaN stays NaN.
 // The range checks are integer masks: a float compare would be a trapping
 // branch under the default -ftrapping-math and block vectorization.
@@ -50,13 +51,7 @@ inline float exp_nonpositive(float x) {
   float t = x * 1.44269504f + kRound;
   float n = t - kRound;
   float r = x - n * 0.693359375f - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
+  float p = math::exp_reduced(r);
   uint32_t two_n = (std::bit_cast<uint32_t>(t) - std::bit_cast<uint32_t>(kRound) + 127u) << 23;
   uint32_t y = std::bit_cast<uint32_t>(p * std::bit_cast<float>(two_n));
   uint32_t ux = std::bit_cast<uint32_t>(x), mag = ux & 0x7fffffffu;

@@ -5,27 +5,15 @@
 #include <cstdlib>
 
 #include "frontend/flowgrad.h"
+#include "mlp_fixture.h"
 #include "passes/rewrite.h"
 #include "testing.h"
 
 namespace flowgrad::testing {
 namespace {
 
-struct Mlp {
-  Builder b;
-  Expr loss;
-  optim::TrainStep train;
-  Mlp() {
-    Expr x = b.input("x", f32({32, 3}));
-    Expr y = b.input("y", {DType::i32, {32}});
-    Expr h = ops::relu(nn::linear(b, x, {.out_features = 8, .seed = 1}, "fc1"));
-    h = ops::relu(nn::linear(b, h, {.out_features = 8, .seed = 2}, "fc2"));
-    loss = ops::softmax_cross_entropy(nn::linear(b, h, {.out_features = 2, .seed = 3}, "out"), y);
-    train = optim::minimize(b, loss, optim::Adam{.lr = 0.01});
-  }
-  runtime::Feeds feeds() const {
-    return {{"x", random_tensor(f32({32, 3}), 31)}, {"y", random_tensor({DType::i32, {32}}, 32, 0, 2)}};
-  }
+struct Mlp : MlpStep {
+  Mlp() : MlpStep({.batch = 32, .features = 3, .hidden = 8, .optimizer = optim::Adam{.lr = 0.01}, .feed_seed = 31}) {}
 };
 
 // The real pipeline, with a bug planted in "cse": the first relu becomes a tanh.

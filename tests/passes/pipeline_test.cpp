@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "frontend/flowgrad.h"
+#include "mlp_fixture.h"
 #include "models/bert.h"
 #include "ops/matmul_bias_act.h"
 #include "pass_testing.h"
@@ -15,24 +16,11 @@
 namespace flowgrad::testing {
 namespace {
 
-// The MLP of tests/frontend/optim_test.cpp, as a training step.
-struct Mlp {
-  Builder b;
-  Expr loss;
-  optim::TrainStep train;
-  Mlp() {
-    Expr x = b.input("x", f32({256, 2}));
-    Expr y = b.input("y", {DType::i32, {256}});
-    Expr h = ops::relu(nn::linear(b, x, {.out_features = 32, .seed = 1}, "fc1"));
-    h = ops::relu(nn::linear(b, h, {.out_features = 32, .seed = 2}, "fc2"));
-    Expr logits = nn::linear(b, h, {.out_features = 2, .seed = 3}, "out");
-    loss = ops::softmax_cross_entropy(logits, y);
-    train = optim::minimize(b, loss, optim::AdamW{.lr = 0.02, .weight_decay = 1e-4});
+// The MLP of tests/frontend/optim_test.cpp, as a training step with its outputs marked.
+struct Mlp : MlpStep {
+  Mlp() : MlpStep({.feed_seed = 11}) {
     b.output(loss);
     b.output(train.step);
-  }
-  runtime::Feeds feeds() const {
-    return {{"x", random_tensor(f32({256, 2}), 11)}, {"y", random_tensor({DType::i32, {256}}, 12, 0, 2)}};
   }
 };
 

@@ -1,28 +1,14 @@
 #include "runtime/memory_plan.h"
 
 #include "frontend/flowgrad.h"
+#include "mlp_fixture.h"
 #include "testing.h"
 
 namespace flowgrad::testing {
 namespace {
 
-// The MLP of tests/frontend/optim_test.cpp, as a training step.
-struct Mlp {
-  Builder b;
-  Expr logits, loss;
-  optim::TrainStep train;
-  Mlp() {
-    Expr x = b.input("x", f32({256, 2}));
-    Expr y = b.input("y", {DType::i32, {256}});
-    Expr h = ops::relu(nn::linear(b, x, {.out_features = 32, .seed = 1}, "fc1"));
-    h = ops::relu(nn::linear(b, h, {.out_features = 32, .seed = 2}, "fc2"));
-    logits = nn::linear(b, h, {.out_features = 2, .seed = 3}, "out");
-    loss = ops::softmax_cross_entropy(logits, y);
-    train = optim::minimize(b, loss, optim::AdamW{.lr = 0.02, .weight_decay = 1e-4});
-  }
-  runtime::Feeds feeds() const {
-    return {{"x", random_tensor(f32({256, 2}), 21)}, {"y", random_tensor({DType::i32, {256}}, 22, 0, 2)}};
-  }
+struct Mlp : MlpStep {
+  Mlp() : MlpStep({.feed_seed = 21}) {}
 };
 
 TEST_CASE("the MLP training step: planned peak below the no-reuse total, identical results without planning") {
