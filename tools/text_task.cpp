@@ -50,6 +50,12 @@ runtime::Feeds bert_feeds(const text::Batch& b) {
   return {{"ids", b.ids}, {"segments", b.segment_ids}, {"attention", b.attention_mask}, {"labels", b.labels}};
 }
 
+void save_task_files(const std::string& out, const Task& task, double accuracy) {
+  task.tokenizer.vocab().save(out + "/vocab.txt");
+  save_labels(out + "/labels.txt", task.labels);
+  write_accuracy(out, accuracy);
+}
+
 void save_labels(const std::string& path, const std::vector<std::string>& labels) {
   std::ofstream f(path);
   for (const auto& l : labels) f << l << "\n";

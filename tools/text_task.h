@@ -36,6 +36,10 @@ text::BatcherOptions batching(int64_t batch_size, uint64_t seed, bool shuffle, b
 runtime::Feeds lstm_feeds(const text::Batch& b);
 runtime::Feeds bert_feeds(const text::Batch& b);
 
+// What `flowgrad eval` reads next to a classifier's weights: vocab.txt,
+// labels.txt and the held-out accuracy.
+void save_task_files(const std::string& out, const Task& task, double accuracy);
+
 // labels.txt: one label per line, in id order.
 void save_labels(const std::string& path, const std::vector<std::string>& labels);
 std::vector<std::string> load_labels(const std::string& path);

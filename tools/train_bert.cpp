@@ -131,9 +131,7 @@ int train_bert(const TrainArgs& args) {
   if (!args.out.empty()) {
     save_weights(ws, args.out + "/model.safetensors", models::hf_name);
     c.to_json_file(args.out + "/config.json");
-    task.tokenizer.vocab().save(args.out + "/vocab.txt");
-    save_labels(args.out + "/labels.txt", task.labels);
-    write_accuracy(args.out, acc);
+    save_task_files(args.out, task, acc);
   }
   return 0;
 }

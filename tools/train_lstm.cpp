@@ -36,9 +36,7 @@ int train_lstm(const TrainArgs& args) {
   if (!args.out.empty()) {
     save_weights(ws, args.out + "/lstm.safetensors", [](const std::string& n) { return n; });
     c.to_json_file(args.out + "/config.json");
-    task.tokenizer.vocab().save(args.out + "/vocab.txt");
-    save_labels(args.out + "/labels.txt", task.labels);
-    write_accuracy(args.out, acc);
+    save_task_files(args.out, task, acc);
   }
   return 0;
 }
