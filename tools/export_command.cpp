@@ -7,6 +7,9 @@
 //   <out>/weights.safetensors   initial parameters (names = variable node names)
 //   <out>/feed.safetensors      one batch for every graph input (names = input names)
 //
+// `--out path/name.pb` (the spelling) writes the graph to that file and
+// the two safetensors files next to it.
+//
 // The batch is drawn from a seeded counter stream (valid token ids, lengths,
 // masked positions and labels); training on it repeatedly must lower the loss.
 
@@ -167,20 +170,25 @@ int export_model(const ExportArgs& a) {
   else if (a.model == "lstm") export_lstm(a, e, rng);
   else export_bert(a, e, rng);
   const graph::Graph& g = e.b.graph();
-  std::filesystem::create_directories(a.out);
-  runtime::save_graph(g, a.out + "/graph.pb");
+  // --out DIR, or --out DIR/name.pb
+  std::filesystem::path graph_path = a.out;
+  if (graph_path.extension() != ".pb") graph_path /= "graph.pb";
+  const std::filesystem::path dir = graph_path.parent_path().empty() ? "." : graph_path.parent_path();
+  std::filesystem::create_directories(dir);
+  runtime::save_graph(g, graph_path.string());
   runtime::Safetensors feed;
   for (const auto& [name, t] : e.feed) feed.tensors[name] = t;
-  runtime::write_safetensors(a.out + "/feed.safetensors", feed);
+  runtime::write_safetensors((dir / "feed.safetensors").string(), feed);
   // Running the first output (the loss or the logits) without the update
   // materializes the initial parameters, and only those.
   runtime::Session init(g);
   init.run(e.feed, {g.outputs().front()});
   runtime::Safetensors w;
   for (const auto& name : init.workspace().names()) w.tensors[name] = init.workspace().get(name);
-  runtime::write_safetensors(a.out + "/weights.safetensors", w);
-  std::printf("exported %s %s graph to %s/graph.pb (%zu nodes), weights.safetensors (%zu tensors), feed.safetensors\n",
-              a.model.c_str(), a.inference ? "inference" : "training", a.out.c_str(), g.num_nodes(), w.tensors.size());
+  runtime::write_safetensors((dir / "weights.safetensors").string(), w);
+  std::printf("exported %s %s graph to %s (%zu nodes), %s/weights.safetensors (%zu tensors), feed.safetensors\n",
+              a.model.c_str(), a.inference ? "inference" : "training", graph_path.c_str(), g.num_nodes(), dir.c_str(),
+              w.tensors.size());
   return 0;
 }
 
@@ -190,7 +198,7 @@ Command add_export_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("export", "Write a model's training step (or --inference graph) with initial weights and a feed");
   auto a = std::make_shared<ExportArgs>();
   cmd->add_option("model", a->model, "word2vec | lstm | bert")->required()->check(CLI::IsMember({"word2vec", "lstm", "bert"}));
-  cmd->add_option("--out", a->out, "Output folder for graph.pb, weights.safetensors, feed.safetensors")->required();
+  cmd->add_option("--out", a->out, "Output folder for graph.pb, weights.safetensors, feed.safetensors (or a path ending in .pb: the graph file, the others beside it)")->required();
   cmd->add_option("--config", a->config, "Model configuration (JSON; BERT: Hugging Face config.json fields)");
   cmd->add_option("--batch-size", a->batch_size, "Examples per step")->check(CLI::PositiveNumber);
   cmd->add_option("--seq-len", a->seq_len, "Tokens per sequence (lstm, bert)")->check(CLI::Range(2, 4096));

@@ -36,6 +36,14 @@ done
 "$fg" export bert --inference --out "$dir/infer" --batch-size 2 --seq-len 8 --vocab-size 100 > /dev/null
 "$fg" replay "$dir/infer/graph.pb" --weights "$dir/infer/weights.safetensors" --feed "$dir/infer/feed.safetensors" > "$dir/infer.txt"
 grep "f32\[2, 2\]" "$dir/infer.txt" > /dev/null  # the NSP logits
+# the issue's spelling: --out path/name.pb writes the graph there, the weights and feed beside it
+"$fg" export lstm --out "$dir/named/lstm_step.pb" --batch-size 4 --seq-len 8 --vocab-size 50 > /dev/null
+test -s "$dir/named/lstm_step.pb"
+test -s "$dir/named/weights.safetensors"
+test -s "$dir/named/feed.safetensors"
+"$fg" replay "$dir/named/lstm_step.pb" --weights "$dir/named/weights.safetensors" --feed "$dir/named/feed.safetensors" \
+  --steps 2 > "$dir/named.txt"
+test "$(grep -c '^step ' "$dir/named.txt")" = 2
 if "$fg" export word2vec --inference --out "$dir/bad" 2> "$dir/err"; then echo "word2vec --inference accepted"; exit 1; fi
 grep "no inference graph" "$dir/err" > /dev/null
 echo "export/replay test passed"
