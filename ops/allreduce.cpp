@@ -31,8 +31,8 @@ class AllreduceKernel final : public Kernel {
       if (sizes_[i]) std::memcpy(k.outputs[i], buffer_.data() + at, sizes_[i] * sizeof(float));
     }
   }
-  // Small: a collective mostly waits, it should hold one thread token, not all.
-  double cost() const override { return 1; }
+  // A collective mostly waits on the network: it holds no thread token.
+  double cost() const override { return 0; }
 
  private:
   std::vector<size_t> sizes_;
@@ -75,7 +75,7 @@ class AllgatherRowsKernel final : public Kernel {
     float* out = k.out<float>(1);
     for (size_t i = 0; i < rows.size(); ++i) out[i] = rows[i] * inv;
   }
-  double cost() const override { return 1; }
+  double cost() const override { return 0; }
 
  private:
   int workers_;
@@ -133,6 +133,7 @@ FLOWGRAD_REGISTER_OP({
       return out;
     },
     .random = true,  // not a pure function of its inputs: never folded or merged
+    .schedule_early = true,
 });
 
 FLOWGRAD_REGISTER_OP({
@@ -163,6 +164,7 @@ FLOWGRAD_REGISTER_OP({
     },
     .not_differentiable = true,  // a gradient exchange, applied after autodiff
     .random = true,
+    .schedule_early = true,
 });
 
 std::vector<Expr> allreduce(const std::vector<Expr>& xs, std::optional<Expr> after, const Loc& loc) {

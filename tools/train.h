@@ -22,6 +22,7 @@ struct TrainArgs {
   int64_t seed = 1;
   std::string init_from;  // bert: a Hugging Face folder (config.json, vocab.txt, model.safetensors)
   bool cbow = false;      // word2vec: CBOW instead of skip-gram
+  double bucket_mb = 25;  // under mpirun: gradients per allreduce (optim::DataParallel)
 };
 
 // Joins a folder and a file name, or returns `data` if it is a file.

@@ -64,7 +64,7 @@ void pretrain_bert(const TrainArgs& args, const models::BertConfig& c, const Tas
   int64_t steps = args.steps > 0 ? args.steps : batcher.batches_per_epoch();
   auto train = minimize_on_workers(b, heads.loss, optim::AdamW{.lr = args.lr > 0 ? args.lr : 1e-3, .weight_decay = 0.01,
                                                           .schedule = {.kind = "linear", .warmup_steps = steps / 10, .total_steps = steps},
-                                                          .clip_norm = 1.0});
+                                                          .clip_norm = 1.0}, args);
   runtime::Session sess(b.graph(), ws);
   std::printf("BERT pre-training: %zu MLM+NSP examples, hidden %lld, %lld layers, %lld steps\n", examples->size(),
               static_cast<long long>(c.hidden_size), static_cast<long long>(c.num_hidden_layers), static_cast<long long>(steps));
@@ -116,7 +116,7 @@ int train_bert(const TrainArgs& args) {
                                             {.training = false});
   int64_t steps = args.steps > 0 ? args.steps : train.batches_per_epoch() * args.epochs;
   auto opt = minimize_on_workers(b, head.loss, optim::AdamW{.lr = args.lr > 0 ? args.lr : 1e-3, .weight_decay = 0.01,
-                                                        .schedule = {.kind = "linear", .warmup_steps = steps / 10, .total_steps = steps}});
+                                                        .schedule = {.kind = "linear", .warmup_steps = steps / 10, .total_steps = steps}}, args);
   if (!args.init_from.empty()) {
     auto loaded = models::load_hf_bert_weights(args.init_from + "/model.safetensors", b.graph(), ws);
     std::printf("loaded %zu tensors from %s/model.safetensors (%zu not used by the classifier)\n", loaded.loaded,

@@ -27,6 +27,8 @@ Command add_train_command(CLI::App& app) {
                   "bert: fine-tune from a Hugging Face folder (config.json, vocab.txt, model.safetensors) instead of pre-training")
       ->excludes("--config");
   cmd->add_flag("--cbow", a->cbow, "word2vec: CBOW instead of skip-gram");
+  cmd->add_option("--bucket-mb", a->bucket_mb, "Under mpirun: MB of gradients per allreduce bucket")
+      ->check(CLI::PositiveNumber);
   return [model, a] {
     if (!a->init_from.empty() && *model != "bert") throw ValueError("--init-from is for `flowgrad train bert`");
     if (a->cbow && *model != "word2vec") throw ValueError("--cbow is for `flowgrad train word2vec`");

@@ -23,7 +23,7 @@ int train_lstm(const TrainArgs& args) {
   auto m = models::lstm_classifier(b, c, args.batch_size, kMaxLen, true);
   auto eval = models::lstm_classifier(eval_b, c, args.batch_size, kMaxLen, false);
   int64_t steps = args.steps > 0 ? args.steps : train.batches_per_epoch() * args.epochs;
-  auto opt = minimize_on_workers(b, m.loss, optim::AdamW{.lr = args.lr > 0 ? args.lr : 3e-3, .clip_norm = 1.0});
+  auto opt = minimize_on_workers(b, m.loss, optim::AdamW{.lr = args.lr > 0 ? args.lr : 3e-3, .clip_norm = 1.0}, args);
   runtime::Workspace ws;
   runtime::Session sess(b.graph(), ws), eval_sess(eval_b.graph(), ws);
   std::printf("LSTM classifier: %zu training sentences, vocab %d, %lld steps\n", task.train->size(), task.tokenizer.vocab().size(),

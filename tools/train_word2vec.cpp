@@ -90,7 +90,7 @@ int train_word2vec(const TrainArgs& args) {
 
   Builder builder;
   std::optional<optim::DataParallel> dp;
-  if (num_workers() > 1) dp = optim::DataParallel{.workers = num_workers()};
+  if (num_workers() > 1) dp = data_parallel(args);
   models::Word2Vec m = models::word2vec(builder, c, vocab.size(), args.batch_size, steps, dp);
   runtime::Session sess(builder.graph());
   text::CounterRng rng(seed, 7);

@@ -7,9 +7,13 @@ namespace flowgrad::tools {
 int64_t num_workers() { return runtime::world().size(); }
 bool is_main_worker() { return runtime::world().rank() == 0; }
 
-optim::TrainStep minimize_on_workers(Builder& b, Expr loss, const optim::Optimizer& optimizer) {
+optim::DataParallel data_parallel(const TrainArgs& args) {
+  return {.workers = num_workers(), .bucket_bytes = std::max<int64_t>(1, static_cast<int64_t>(args.bucket_mb * (1 << 20)))};
+}
+
+optim::TrainStep minimize_on_workers(Builder& b, Expr loss, const optim::Optimizer& optimizer, const TrainArgs& args) {
   if (num_workers() == 1) return optim::minimize(b, loss, optimizer);
-  return optim::minimize(b, loss, optimizer, optim::DataParallel{.workers = num_workers()});
+  return optim::minimize(b, loss, optimizer, data_parallel(args));
 }
 
 runtime::Feeds shard_feeds(runtime::Feeds global) {

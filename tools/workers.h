@@ -14,6 +14,7 @@
 
 #include "frontend/flowgrad.h"
 #include "runtime/comm.h"
+#include "tools/train.h"
 
 namespace flowgrad::tools {
 
@@ -21,7 +22,9 @@ int64_t num_workers();
 bool is_main_worker();  // rank 0: prints, writes --out
 
 // optim::minimize, with gradients averaged over the workers when there are several.
-optim::TrainStep minimize_on_workers(Builder& b, Expr loss, const optim::Optimizer& optimizer);
+optim::TrainStep minimize_on_workers(Builder& b, Expr loss, const optim::Optimizer& optimizer, const TrainArgs& args);
+// The exchange of `flowgrad train`: every worker, buckets of --bucket-mb.
+optim::DataParallel data_parallel(const TrainArgs& args);
 
 // This worker's rows of a global batch: dimension 0 of every feed is cut into
 // num_workers() equal parts. ValueError if one does not divide.
