@@ -3,11 +3,13 @@
 #include "autodiff/grad.h"
 #include "graph/algorithms.h"
 #include "ops/adam_update.h"
+#include "ops/allreduce.h"
 #include "ops/control.h"
 #include "ops/global_norm.h"
 #include "ops/sgd_update.h"
 #include "ops/sparse_rows.h"
 #include "ops/sparse_update.h"
+#include "runtime/comm.h"
 
 namespace flowgrad::frontend::optim {
 namespace {
@@ -76,11 +78,54 @@ std::vector<Expr> trainable_variables(Builder& b, Expr loss) {
   return vars;
 }
 
-TrainStep minimize(Builder& b, Expr loss, const Optimizer& optimizer, std::vector<Expr> params, const Loc& loc) {
+std::vector<Expr> allreduce_gradients(Builder& b, const std::vector<Expr>& grads, const DataParallel& dp,
+                                      const Loc& loc) {
+  const int64_t workers = dp.workers > 0 ? dp.workers : runtime::world().size();
+  if (dp.bucket_bytes <= 0) {
+    throw ValueError("data parallel: expected bucket_bytes > 0, got " + std::to_string(dp.bucket_bytes) + " (at " +
+                     SourceLoc::from(loc).str() + ")");
+  }
+  auto scope = b.scope("data_parallel");
+  std::vector<Expr> out(grads);
+  std::optional<Expr> last;  // the previous collective: the chain that fixes their order
+  std::vector<size_t> bucket;
+  int64_t bucket_bytes = 0;
+  auto flush = [&] {
+    if (bucket.empty()) return;
+    std::vector<Expr> xs;
+    for (size_t i : bucket) xs.push_back(grads[i]);
+    std::vector<Expr> reduced = ops::allreduce(xs, last, loc);
+    for (size_t j = 0; j < bucket.size(); ++j) out[bucket[j]] = reduced[j];
+    last = reduced[0];
+    bucket.clear();
+    bucket_bytes = 0;
+  };
+  for (size_t k = grads.size(); k-- > 0;) {  // reverse creation order: roughly backward's order
+    if (auto sparse = ops::as_sparse_rows(grads[k])) {
+      flush();  // the bucket so far goes first: its gradients were ready earlier
+      std::vector<Expr> all = ops::allgather_rows(sparse->indices, sparse->rows, workers, last, loc);
+      out[k] = ops::sparse_rows(all[0], all[1], sparse->num_rows, loc);
+      last = all[0];
+      continue;
+    }
+    const int64_t bytes = static_cast<int64_t>(grads[k].type().nbytes());
+    if (!bucket.empty() && bucket_bytes + bytes > dp.bucket_bytes) flush();
+    bucket.push_back(k);
+    bucket_bytes += bytes;
+  }
+  flush();
+  return out;
+}
+
+namespace {
+
+TrainStep minimize_impl(Builder& b, Expr loss, const Optimizer& optimizer, const DataParallel* data_parallel,
+                        std::vector<Expr> params, const Loc& loc) {
   TrainStep t;
   t.params = params.empty() ? trainable_variables(b, loss) : std::move(params);
   if (t.params.empty()) throw ValueError("minimize: the loss depends on no trainable variable (at " + SourceLoc::from(loc).str() + ")");
   t.grads = autodiff::grad(loss, t.params, {}, loc);
+  if (data_parallel) t.grads = allreduce_gradients(b, t.grads, *data_parallel, loc);
   auto scope = b.scope("optimizer");
   double clip = std::visit([](const auto& o) { return o.clip_norm; }, optimizer);
   if (clip > 0) t.grads = ops::clip_by_global_norm(t.grads, clip, loc);
@@ -96,6 +141,17 @@ TrainStep minimize(Builder& b, Expr loss, const Optimizer& optimizer, std::vecto
       optimizer);
   t.step = ops::group(ups, loc, "train_step");
   return t;
+}
+
+}  // namespace
+
+TrainStep minimize(Builder& b, Expr loss, const Optimizer& optimizer, std::vector<Expr> params, const Loc& loc) {
+  return minimize_impl(b, loss, optimizer, nullptr, std::move(params), loc);
+}
+
+TrainStep minimize(Builder& b, Expr loss, const Optimizer& optimizer, const DataParallel& data_parallel,
+                   std::vector<Expr> params, const Loc& loc) {
+  return minimize_impl(b, loss, optimizer, &data_parallel, std::move(params), loc);
 }
 
 }  // namespace flowgrad::frontend::optim

@@ -19,6 +19,18 @@
 // Adam moments of the other rows stay untouched that step. Momentum SGD has
 // no sparse form: minimize() throws a ValueError for it. Global-norm clipping
 // consumes every gradient, so it materializes sparse ones (dense update).
+//
+// Data parallel (minimize with a DataParallel): every worker runs the same
+// graph on its own shard of the batch; each gradient is replaced by its mean
+// over the workers before clipping and the update. Dense gradients are
+// grouped into buckets of at most `bucket_bytes` (a larger gradient is a
+// bucket alone), taken in reverse order of parameter creation — roughly the
+// order backward produces them — and each bucket is one variadic `allreduce`
+// node, runnable as soon as its gradients are: the executor overlaps it with
+// the rest of backward. A sparse gradient is exchanged by `allgather_rows`
+// (indices and rows, never the V x D tensor). The collective nodes form one
+// chain (each waits for the previous one), so every worker issues them in the
+// same order (ops/allreduce.h).
 
 #include <variant>
 
@@ -69,6 +81,15 @@ struct AdamW {
 // One of the optimizers above.
 using Optimizer = std::variant<Sgd, Adam, AdamW>;
 
+// Data-parallel training (docs/distributed.md): each parameter's gradient is
+// averaged over the workers by allreduce nodes, grouped in buckets of
+// bucket_bytes in parameter order; sparse embedding gradients are exchanged
+// with allgather_rows.
+struct DataParallel {
+  int64_t workers = 0;                  // 0: runtime::world().size()
+  int64_t bucket_bytes = 25ll << 20;    // dense gradients per allreduce node
+};
+
 // What minimize() added to the graph.
 struct TrainStep {
   Expr step;                 // fetch to run one update
@@ -84,5 +105,13 @@ std::vector<Expr> trainable_variables(Builder& b, Expr loss);
 // (default: trainable_variables(b, loss)).
 TrainStep minimize(Builder& b, Expr loss, const Optimizer& optimizer, std::vector<Expr> params = {},
                    const Loc& loc = Loc::current());
+// The same, with each gradient averaged over the workers of a data-parallel job.
+TrainStep minimize(Builder& b, Expr loss, const Optimizer& optimizer, const DataParallel& data_parallel,
+                   std::vector<Expr> params = {}, const Loc& loc = Loc::current());
+
+// The mean over the workers of each gradient (grads[i] of params[i]), with
+// the buckets and the chain described above; sparse gradients stay sparse.
+std::vector<Expr> allreduce_gradients(Builder& b, const std::vector<Expr>& grads, const DataParallel& data_parallel,
+                                      const Loc& loc = Loc::current());
 
 }  // namespace flowgrad::frontend::optim

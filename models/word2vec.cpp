@@ -1,5 +1,7 @@
 #include "models/word2vec.h"
 
+#include "runtime/comm.h"
+
 #include "models/json_fields.h"
 #include "ops/concat.h"
 #include "ops/gather.h"
@@ -32,7 +34,8 @@ void Word2VecConfig::validate() const {
   if (sample < 0) throw ValueError("word2vec: expected sample >= 0, got " + std::to_string(sample));
 }
 
-Word2Vec word2vec(Builder& b, const Word2VecConfig& c, int64_t vocab_size, int64_t batch, int64_t total_steps) {
+Word2Vec word2vec(Builder& b, const Word2VecConfig& c, int64_t vocab_size, int64_t batch, int64_t total_steps,
+                  std::optional<optim::DataParallel> data_parallel) {
   c.validate();
   Word2Vec m;
   int64_t k = c.negatives, d = c.dim;
@@ -65,8 +68,15 @@ Word2Vec word2vec(Builder& b, const Word2VecConfig& c, int64_t vocab_size, int64
   // word2vec.c applies every example's gradient at the full rate: sum, not mean
   Expr total = ops::sigmoid_binary_cross_entropy(logits, b.constant(labels), {.reduction = "sum"});
   m.loss = total * (1.0f / static_cast<float>(batch));  // reported per example
-  m.train = optim::minimize(b, total,
-                            optim::Sgd{.lr = c.lr, .schedule = {.kind = "linear", .total_steps = std::max<int64_t>(total_steps, 1)}});
+  optim::Sgd sgd{.lr = c.lr, .schedule = {.kind = "linear", .total_steps = std::max<int64_t>(total_steps, 1)}};
+  if (data_parallel) {
+    // Workers average their gradients; x workers makes that average the sum
+    // over the global batch, as one process with every example would apply.
+    const int64_t workers = data_parallel->workers > 0 ? data_parallel->workers : runtime::world().size();
+    m.train = optim::minimize(b, total * static_cast<float>(workers), sgd, *data_parallel);
+  } else {
+    m.train = optim::minimize(b, total, sgd);
+  }
   return m;
 }
 

@@ -43,6 +43,9 @@ struct Word2Vec {
   optim::TrainStep train;
 };
 
-Word2Vec word2vec(Builder& b, const Word2VecConfig& c, int64_t vocab_size, int64_t batch, int64_t total_steps);
+// With `data_parallel`, `batch` is one worker's part of the global batch, and
+// the gradients are exchanged between workers (sparse rows, optim.h).
+Word2Vec word2vec(Builder& b, const Word2VecConfig& c, int64_t vocab_size, int64_t batch, int64_t total_steps,
+                  std::optional<optim::DataParallel> data_parallel = std::nullopt);
 
 }  // namespace flowgrad::models

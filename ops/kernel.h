@@ -28,7 +28,8 @@ class Kernel {
   virtual ~Kernel() = default;
   virtual void run(const KernelArgs& args) = 0;  // computes the outputs; must not allocate, must be deterministic in args.threads
   // Rough work in flops (or element touches); the scheduler uses it to give
-  // big nodes the whole thread budget and small ones a single thread.
+  // big nodes the whole thread budget and small ones a single thread. 0: the
+  // kernel mostly waits (a collective) and holds no thread token.
   virtual double cost() const = 0;
 };
 

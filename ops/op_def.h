@@ -129,6 +129,11 @@ struct OpDef {
   // the node in place. Set only where the kernel reads each element before
   // writing that same element (oneDNN eltwise and binary allow dst == src).
   bool inplace_ok = false;
+  // Scheduled as soon as its inputs are ready, before other ready nodes
+  // (collectives: a gradient bucket's allreduce should start while backward
+  // still runs; left to node-id order it would come after all of backward,
+  // and the memory planner's reuse edges would then hold it there).
+  bool schedule_early = false;
 };
 
 inline constexpr int kVariadic = -1;  // num_inputs / num_outputs: any number

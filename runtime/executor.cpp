@@ -1,6 +1,7 @@
 #include "runtime/executor.h"
 
 #include "ops/dnnl_util.h"
+#include "runtime/trace.h"
 
 namespace flowgrad::runtime {
 namespace {
@@ -38,9 +39,15 @@ Executor::Executor(std::span<Step> steps, int threads)
 Executor::~Executor() { flow_.wait_for_all(); }
 
 void Executor::run_step(Step& s, int threads) {
-  set_openmp_threads_for_this_thread(threads);
+  set_openmp_threads_for_this_thread(std::max(threads, 1));
   ops::KernelArgs args{s.inputs, s.outputs, threads, &this_thread_stream(), step_};
+  if (!tracing()) {
+    s.kernel->run(args);
+    return;
+  }
+  auto start = std::chrono::steady_clock::now();
   s.kernel->run(args);
+  trace_step(s.name, start, std::chrono::steady_clock::now());
 }
 
 void Executor::run_observed(uint64_t step, const std::function<void(size_t)>& before,

@@ -40,6 +40,9 @@ void assign_threads(std::vector<Step>& steps, int budget) {
   }
   for (size_t i = 0; i < steps.size(); ++i) {
     steps[i].threads = steps[i].big ? std::max(1, budget / std::min(budget, big_width[level[i]])) : 1;
+    // Cost 0: a step that waits (a collective on the network) holds no thread
+    // token, so it runs beside big steps instead of waiting for a free core.
+    if (steps[i].kernel->cost() == 0) steps[i].threads = 0;
   }
 }
 
@@ -63,8 +66,8 @@ void order_inplace_updates(const graph::Graph& g, std::vector<Step>& steps, cons
 
 // The needed nodes in an order that respects data dependencies and, for ops
 // that update an input in place, runs every other reader of that input first.
-// Ties go to the lower node id (insertion order), so the order is
-// deterministic. (Kahn's algorithm: the in-place edges are not in the IR, so
+// Ties go to ops marked `schedule_early` (collectives), then to the lower node
+// id (insertion order), so the order is deterministic. (Kahn's algorithm: the in-place edges are not in the IR, so
 // the Boost view's topological sort cannot see them.)
 std::vector<graph::NodeId> schedule(const graph::Graph& g, const std::vector<bool>& needed) {
   std::vector<std::vector<graph::NodeId>> succ(g.id_bound());
@@ -85,17 +88,19 @@ std::vector<graph::NodeId> schedule(const graph::Graph& g, const std::vector<boo
       }
     }
   }
-  std::priority_queue<graph::NodeId, std::vector<graph::NodeId>, std::greater<>> ready;
+  using Key = std::pair<bool, graph::NodeId>;  // (not early, id): smallest first
+  auto key = [&](graph::NodeId id) { return Key{!ops::get_op(g.node(id).op).schedule_early, id}; };
+  std::priority_queue<Key, std::vector<Key>, std::greater<>> ready;
   for (graph::NodeId id : g.node_ids()) {
-    if (needed[id] && indegree[id] == 0) ready.push(id);
+    if (needed[id] && indegree[id] == 0) ready.push(key(id));
   }
   std::vector<graph::NodeId> order;
   while (!ready.empty()) {
-    graph::NodeId id = ready.top();
+    graph::NodeId id = ready.top().second;
     ready.pop();
     order.push_back(id);
     for (graph::NodeId s : succ[id]) {
-      if (--indegree[s] == 0) ready.push(s);
+      if (--indegree[s] == 0) ready.push(key(s));
     }
   }
   if (order.size() != count) {

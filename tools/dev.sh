@@ -2,7 +2,7 @@
 # One entry point for setting up, building and running flowgrad on Debian 12.
 #
 #   bash tools/dev.sh demo        install what is missing, build, run the demo
-#   bash tools/dev.sh test        install what is missing, build, run the tests
+#   bash tools/dev.sh test        install what is missing, build (with MPI), run the tests
 #   bash tools/dev.sh sanitize    the same tests in an ASan + UBSan build
 #
 # Idempotent: packages already installed are not touched, builds are incremental.
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(build-essential cmake ccache pkg-config
   libdnnl-dev libtbb-dev libboost-graph-dev libprotobuf-dev protobuf-compiler doctest-dev
-  nlohmann-json3-dev libcli11-dev
+  nlohmann-json3-dev libcli11-dev libopenmpi-dev openmpi-bin
   doxygen)  # the `doxygen` target, run as a ctest test
 
 install_deps() {
@@ -37,7 +37,7 @@ build() {  # build <dir> [cmake args...]
 case "${1:-}" in
   demo)
     install_deps
-    build build
+    build build -DFLOWGRAD_MPI=ON  # the same configuration as `test`: one build dir, no rebuild between them
     out=build/demo
     ./build/flowgrad gen-data --out "$out/data"
     echo; echo "== word2vec (skip-gram, negative sampling) on the generated corpus"
@@ -57,7 +57,7 @@ case "${1:-}" in
     ;;
   test)
     install_deps
-    build build
+    build build -DFLOWGRAD_MPI=ON  # also runs the 2-worker tests under mpirun
     cd build && ctest --output-on-failure -j "${FLOWGRAD_JOBS:-2}"
     ;;
   sanitize)

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "graph/error.h"
+#include "runtime/comm.h"
 #include "runtime/threads.h"
 #include "tools/commands.h"
 
@@ -21,12 +22,16 @@ int main(int argc, char** argv) {
     commands.emplace_back(app.get_subcommands({}).back(), std::move(run));
   }
   CLI11_PARSE(app, argc, argv);
+  // Under mpirun: MPI starts here; only rank 0 prints (errors still reach stderr).
+  runtime::Communicator& comm = runtime::world();
+  if (comm.rank() != 0 && !std::freopen("/dev/null", "w", stdout)) return 1;
   try {
     if (threads > 0) runtime::set_num_threads(threads);
     for (auto& [cmd, run] : commands) {
       if (cmd->parsed()) return run();
     }
   } catch (const std::exception& e) {
+    if (comm.size() > 1) comm.abort(std::string("flowgrad: ") + e.what(), 1);  // never leave the others waiting
     std::fprintf(stderr, "flowgrad: error: %s\n", e.what());
     return 1;
   }

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "tools/progress.h"
+#include "tools/workers.h"
 
 namespace flowgrad::tools {
 
@@ -15,11 +16,12 @@ std::string data_file(const std::string& data, const std::string& name) {
 double train_loop(const std::string& label, runtime::Session& sess, Expr loss, Expr step, Expr lr, int64_t steps,
                   int64_t examples_per_step, const std::function<runtime::Feeds(int64_t)>& feeds, const std::string& csv) {
   Progress progress(label, steps, csv);
+  start_workers(sess);
   double last = 0;
   for (int64_t s = 1; s <= steps; ++s) {
-    auto out = sess.run(feeds(s), {loss.id(), step.id(), lr.id()});
-    last = out[0].at(0);
-    progress.update(s, last, examples_per_step, out[2].at(0));
+    auto out = sess.run(shard_feeds(feeds(s)), {loss.id(), step.id(), lr.id()});
+    last = out[0].at(0);  // this worker's loss (rank 0's is printed)
+    progress.update(s, last, examples_per_step * num_workers(), out[2].at(0));
   }
   progress.finish("final loss " + std::to_string(last));
   return last;

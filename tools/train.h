@@ -22,13 +22,15 @@ struct TrainArgs {
   int64_t seed = 1;
   std::string init_from;  // bert: a Hugging Face folder (config.json, vocab.txt, model.safetensors)
   bool cbow = false;      // word2vec: CBOW instead of skip-gram
+  double bucket_mb = 25;  // under mpirun: gradients per allreduce (optim::DataParallel)
 };
 
 // Joins a folder and a file name, or returns `data` if it is a file.
 std::string data_file(const std::string& data, const std::string& name);
 
-// Runs `steps` training steps; `feeds(step)` gives each step's feeds.
-// Returns the last loss.
+// Runs `steps` training steps; `feeds(step)` gives each step's feeds: the
+// global batch, of which each worker takes its slice (tools/workers.h).
+// `examples_per_step` is per worker. Returns the last loss.
 double train_loop(const std::string& label, runtime::Session& sess, Expr loss, Expr step, Expr lr, int64_t steps,
                   int64_t examples_per_step, const std::function<runtime::Feeds(int64_t)>& feeds, const std::string& csv);
 

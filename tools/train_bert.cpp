@@ -13,6 +13,7 @@
 #include "models/load_weights.h"
 #include "text/pretraining.h"
 #include "tools/text_task.h"
+#include "tools/workers.h"
 
 namespace flowgrad::tools {
 namespace {
@@ -51,7 +52,7 @@ void pretrain_bert(const TrainArgs& args, const models::BertConfig& c, const Tas
   auto tdocs = text::tokenize_documents(corpus, task.tokenizer);
   auto examples = std::make_shared<std::vector<text::SequenceExample>>(
       text::make_pretraining_examples(tdocs, task.tokenizer.vocab(), {.max_len = kMaxLen}, static_cast<uint64_t>(args.seed), 0));
-  text::Batcher batcher(examples, batching(args.batch_size, static_cast<uint64_t>(args.seed), true));
+  text::Batcher batcher(examples, batching(args.batch_size * num_workers(), static_cast<uint64_t>(args.seed), true));
   constexpr int64_t kPredictions = 6;  // >= 15% of 32 tokens
   Builder b;
   auto in = models::bert_inputs(b, args.batch_size, kMaxLen);
@@ -61,9 +62,9 @@ void pretrain_bert(const TrainArgs& args, const models::BertConfig& c, const Tas
   auto enc = models::bert_encoder(b, c, in, {.training = true, .seed = args.seed});
   auto heads = models::bert_pretraining_heads(b, c, enc, positions, mlm_labels, nsp_labels);
   int64_t steps = args.steps > 0 ? args.steps : batcher.batches_per_epoch();
-  auto train = optim::minimize(b, heads.loss, optim::AdamW{.lr = args.lr > 0 ? args.lr : 1e-3, .weight_decay = 0.01,
+  auto train = minimize_on_workers(b, heads.loss, optim::AdamW{.lr = args.lr > 0 ? args.lr : 1e-3, .weight_decay = 0.01,
                                                           .schedule = {.kind = "linear", .warmup_steps = steps / 10, .total_steps = steps},
-                                                          .clip_norm = 1.0});
+                                                          .clip_norm = 1.0}, args);
   runtime::Session sess(b.graph(), ws);
   std::printf("BERT pre-training: %zu MLM+NSP examples, hidden %lld, %lld layers, %lld steps\n", examples->size(),
               static_cast<long long>(c.hidden_size), static_cast<long long>(c.num_hidden_layers), static_cast<long long>(steps));
@@ -103,7 +104,7 @@ int train_bert(const TrainArgs& args) {
   if (args.init_from.empty()) pretrain_bert(args, c, task, corpus, ws);
 
   auto seed = static_cast<uint64_t>(args.seed);
-  text::Batcher train(task.train, batching(args.batch_size, seed, true)), test(task.test, batching(args.batch_size, seed, false));
+  text::Batcher train(task.train, batching(args.batch_size * num_workers(), seed, true)), test(task.test, batching(args.batch_size, seed, false));
   Builder b, eval_b;
   auto in = models::bert_inputs(b, args.batch_size, kMaxLen);
   Expr labels = b.input("labels", {DType::i32, {args.batch_size}});
@@ -114,8 +115,8 @@ int train_bert(const TrainArgs& args) {
   auto ehead = models::bert_classifier_head(eval_b, c, models::bert_encoder(eval_b, c, ein, {.training = false}), elabels,
                                             {.training = false});
   int64_t steps = args.steps > 0 ? args.steps : train.batches_per_epoch() * args.epochs;
-  auto opt = optim::minimize(b, head.loss, optim::AdamW{.lr = args.lr > 0 ? args.lr : 1e-3, .weight_decay = 0.01,
-                                                        .schedule = {.kind = "linear", .warmup_steps = steps / 10, .total_steps = steps}});
+  auto opt = minimize_on_workers(b, head.loss, optim::AdamW{.lr = args.lr > 0 ? args.lr : 1e-3, .weight_decay = 0.01,
+                                                        .schedule = {.kind = "linear", .warmup_steps = steps / 10, .total_steps = steps}}, args);
   if (!args.init_from.empty()) {
     auto loaded = models::load_hf_bert_weights(args.init_from + "/model.safetensors", b.graph(), ws);
     std::printf("loaded %zu tensors from %s/model.safetensors (%zu not used by the classifier)\n", loaded.loaded,

@@ -2,6 +2,7 @@
 
 #include "tools/commands.h"
 #include "tools/train.h"
+#include "tools/workers.h"
 
 namespace flowgrad::tools {
 
@@ -18,7 +19,7 @@ Command add_train_command(CLI::App& app) {
   cmd->add_option("--config", a->config, "Model configuration (JSON; BERT: Hugging Face config.json fields)");
   cmd->add_option("--steps", a->steps, "Training steps (default: from --epochs)");
   cmd->add_option("--epochs", a->epochs, "Epochs over the data")->check(CLI::PositiveNumber);
-  cmd->add_option("--batch-size", a->batch_size, "Examples per step")->check(CLI::PositiveNumber);
+  cmd->add_option("--batch-size", a->batch_size, "Examples per step (per worker under mpirun)")->check(CLI::PositiveNumber);
   cmd->add_option("--lr", a->lr, "Peak learning rate (default: the model's)");
   cmd->add_option("--seed", a->seed, "Random seed");
   cmd->add_option("--out", a->out, "Folder for weights, vectors and metrics CSV");
@@ -26,9 +27,12 @@ Command add_train_command(CLI::App& app) {
                   "bert: fine-tune from a Hugging Face folder (config.json, vocab.txt, model.safetensors) instead of pre-training")
       ->excludes("--config");
   cmd->add_flag("--cbow", a->cbow, "word2vec: CBOW instead of skip-gram");
+  cmd->add_option("--bucket-mb", a->bucket_mb, "Under mpirun: MB of gradients per allreduce bucket")
+      ->check(CLI::PositiveNumber);
   return [model, a] {
     if (!a->init_from.empty() && *model != "bert") throw ValueError("--init-from is for `flowgrad train bert`");
     if (a->cbow && *model != "word2vec") throw ValueError("--cbow is for `flowgrad train word2vec`");
+    if (!is_main_worker()) a->out.clear();  // only rank 0 writes weights, vectors and metrics
     if (*model == "word2vec") return train_word2vec(*a);
     if (*model == "lstm") return train_lstm(*a);
     return train_bert(*a);

@@ -7,6 +7,7 @@
 
 #include "models/lstm_classifier.h"
 #include "tools/text_task.h"
+#include "tools/workers.h"
 
 namespace flowgrad::tools {
 
@@ -15,14 +16,14 @@ int train_lstm(const TrainArgs& args) {
                                                        : models::LstmClassifierConfig::from_json_file(args.config);
   Task task = load_task(args, std::vector<text::Document>{});
   auto seed = static_cast<uint64_t>(args.seed);
-  text::Batcher train(task.train, batching(args.batch_size, seed, true)), test(task.test, batching(args.batch_size, seed, false));
+  text::Batcher train(task.train, batching(args.batch_size * num_workers(), seed, true)), test(task.test, batching(args.batch_size, seed, false));
   c.vocab_size = task.tokenizer.vocab().size();
   c.num_labels = static_cast<int64_t>(task.labels.size());
   Builder b, eval_b;
   auto m = models::lstm_classifier(b, c, args.batch_size, kMaxLen, true);
   auto eval = models::lstm_classifier(eval_b, c, args.batch_size, kMaxLen, false);
   int64_t steps = args.steps > 0 ? args.steps : train.batches_per_epoch() * args.epochs;
-  auto opt = optim::minimize(b, m.loss, optim::AdamW{.lr = args.lr > 0 ? args.lr : 3e-3, .clip_norm = 1.0});
+  auto opt = minimize_on_workers(b, m.loss, optim::AdamW{.lr = args.lr > 0 ? args.lr : 3e-3, .clip_norm = 1.0}, args);
   runtime::Workspace ws;
   runtime::Session sess(b.graph(), ws), eval_sess(eval_b.graph(), ws);
   std::printf("LSTM classifier: %zu training sentences, vocab %d, %lld steps\n", task.train->size(), task.tokenizer.vocab().size(),

@@ -11,6 +11,7 @@
 #include "text/corpus.h"
 #include "text/skipgram.h"
 #include "tools/train.h"
+#include "tools/workers.h"
 
 namespace flowgrad::tools {
 namespace {
@@ -76,7 +77,7 @@ int train_word2vec(const TrainArgs& args) {
     return static_cast<int64_t>(cbow ? windows.size() : pairs.size());
   };
   int64_t examples = new_epoch(0);
-  int64_t b = args.batch_size;
+  int64_t b = args.batch_size * num_workers();  // the global batch: each worker trains on its slice
   int64_t per_epoch = examples / b;
   if (per_epoch == 0) {
     throw ValueError("word2vec: the corpus gives " + std::to_string(examples) + " training examples, fewer than one batch of " +
@@ -88,7 +89,9 @@ int train_word2vec(const TrainArgs& args) {
               static_cast<long long>(c.dim), static_cast<long long>(steps), static_cast<long long>(b));
 
   Builder builder;
-  models::Word2Vec m = models::word2vec(builder, c, vocab.size(), b, steps);
+  std::optional<optim::DataParallel> dp;
+  if (num_workers() > 1) dp = data_parallel(args);
+  models::Word2Vec m = models::word2vec(builder, c, vocab.size(), args.batch_size, steps, dp);
   runtime::Session sess(builder.graph());
   text::CounterRng rng(seed, 7);
   uint64_t epoch = 0;
@@ -106,7 +109,7 @@ int train_word2vec(const TrainArgs& args) {
   };
   std::string csv = args.out.empty() ? "" : args.out + "/word2vec_metrics.csv";
   if (!args.out.empty()) std::filesystem::create_directories(args.out);
-  train_loop("word2vec", sess, m.loss, m.train.step, m.train.lr, steps, b, feeds, csv);
+  train_loop("word2vec", sess, m.loss, m.train.step, m.train.lr, steps, args.batch_size, feeds, csv);
 
   models::WordVectors wv(vocab.tokens(), sess.workspace().get(m.input_vectors.producer().name).clone());
   std::printf("nearest neighbours (cosine):\n");
