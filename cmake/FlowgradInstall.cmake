@@ -21,7 +21,7 @@ include(CMakePackageConfigHelpers)
 set(FLOWGRAD_PUBLIC_DIRS graph ops autodiff passes runtime frontend models text)
 set(FLOWGRAD_PRIVATE_HEADERS
   graph/boost_view.h
-  ops/box_copy.h ops/dnnl_util.h ops/loss_backward.h ops/lstm_detail.h ops/lstm_kernel_util.h
+  ops/box_copy.h ops/dnnl_util.h ops/lane_reduce.h ops/loss_backward.h ops/lstm_detail.h ops/lstm_kernel_util.h
   ops/matmul_desc.h ops/scatter_kernel.h ops/shape_util.h
   models/json_fields.h  # config.json reading with nlohmann_json, used by models/*.cpp only
   text/unicode_data.h)

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "ops/binary.h"
+#include "ops/lane_reduce.h"
 #include "ops/parallel.h"
 
 namespace flowgrad::ops {
@@ -25,8 +26,8 @@ struct Rows {
 };
 
 // s = a + b over one row, returning Σ s; then Σ (s - mu)². Both in 8
-// interleaved float lanes combined in a fixed order: plain loops that GCC
-// vectorizes (as layer_norm's backward does).
+// interleaved float lanes combined in a fixed order (lane_reduce.h; the sum
+// is written out here because it also stores s).
 float add_row(const float* __restrict a, const float* __restrict b, float* __restrict s, int64_t n) {
   float lanes[8] = {};
   int64_t h = 0;
@@ -46,15 +47,7 @@ float add_row(const float* __restrict a, const float* __restrict b, float* __res
 }
 
 float squared_deviation(const float* s, float mu, int64_t n) {
-  float lanes[8] = {};
-  int64_t h = 0;
-  for (; h + 8 <= n; h += 8) {
-    for (int l = 0; l < 8; ++l) lanes[l] += (s[h + l] - mu) * (s[h + l] - mu);
-  }
-  for (; h < n; ++h) lanes[0] += (s[h] - mu) * (s[h] - mu);
-  float sum = 0;
-  for (float l : lanes) sum += l;
-  return sum;
+  return lane_sum(n, [&](int64_t h) { return (s[h] - mu) * (s[h] - mu); });
 }
 
 void add_norm_rows(const KernelArgs& k, Rows g, double eps, int64_t lo, int64_t hi) {

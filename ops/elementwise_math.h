@@ -1,7 +1,8 @@
 #pragma once
 // Float math written so that GCC vectorizes loops over it (glibc's expf,
 // tanhf and erff are scalar calls): branch-free polynomial forms, selections
-// by masks. Used by fused_elementwise (and exp_reduced by masked_softmax). Relative error about 1e-7 (exp, tanh)
+// by masks. Used by fused_elementwise, and exp_nonpositive by the softmax kernels
+// (masked_softmax, softmax_cross_entropy). Relative error about 1e-7 (exp, tanh)
 // and absolute error 5e-7 (erf: 1.5e-7 from the formula, the rest rounding).
 
 #include <bit>
@@ -40,6 +41,26 @@ inline float exp(float x) {
   y = x > 88.72283f ? std::bit_cast<float>(0x7f800000u) : y;
   y = x < -87.33654f ? 0.0f : y;
   return x != x ? x : y;  // NaN
+}
+
+// exp(x) for x <= 0 (a softmax's z - max), written so that GCC vectorizes it
+// (glibc's expf is scalar): x = n ln2 + r with |r| <= ln2 / 2, e^r from
+// exp_reduced (Cephes' expf polynomial, about 1 ulp), 2^n from the exponent bits. Below
+// -87.3 (2^-126) it gives exactly 0, so a -inf mask gives 0; NaN stays NaN.
+// The range checks are integer masks: a float compare would be a trapping
+// branch under the default -ftrapping-math and block vectorization.
+inline float exp_nonpositive(float x) {
+  constexpr float kRound = 12582912.0f;  // 1.5 · 2^23: adding it rounds to an integer
+  float t = x * 1.44269504f + kRound;
+  float n = t - kRound;
+  float r = x - n * 0.693359375f - n * -2.12194440e-4f;
+  float p = exp_reduced(r);
+  uint32_t two_n = (std::bit_cast<uint32_t>(t) - std::bit_cast<uint32_t>(kRound) + 127u) << 23;
+  uint32_t y = std::bit_cast<uint32_t>(p * std::bit_cast<float>(two_n));
+  uint32_t ux = std::bit_cast<uint32_t>(x), mag = ux & 0x7fffffffu;
+  uint32_t in_range = 0u - static_cast<uint32_t>(mag <= std::bit_cast<uint32_t>(87.3f));  // all ones or 0
+  uint32_t nan = 0u - static_cast<uint32_t>(mag > 0x7f800000u);
+  return std::bit_cast<float>((y & in_range) | (ux & nan));
 }
 
 // tanh: Cephes' odd polynomial below |x| = 0.625, else 1 - 2 / (e^{2|x|} + 1)

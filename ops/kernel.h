@@ -31,6 +31,11 @@ class Kernel {
   // big nodes the whole thread budget and small ones a single thread. 0: the
   // kernel mostly waits (a collective) and holds no thread token.
   virtual double cost() const = 0;
+  // Whether a bigger OpenMP team makes this kernel proportionally faster.
+  // Big kernels that do (one large GEMM) take the whole budget even when
+  // other big nodes could run beside them; kernels that do not (an LSTM: a
+  // chain of small per-time-step GEMMs) share it with their concurrent peers.
+  virtual bool scales_with_team() const { return true; }
 };
 
 }  // namespace flowgrad::ops

@@ -105,6 +105,7 @@ class ForwardKernel final : public Kernel {
                     *a.stream);
   }
   double cost() const override { return runner_.flops(); }
+  bool scales_with_team() const override { return false; }  // T small GEMMs in a chain
 
  private:
   lstm_detail::Runner runner_;

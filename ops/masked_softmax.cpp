@@ -8,8 +8,9 @@
 
 #include "graph/dtype_dispatch.h"
 #include "ops/binary.h"
-#include "ops/elementwise_math.h"
 #include "ops/broadcast_to.h"
+#include "ops/elementwise_math.h"
+#include "ops/lane_reduce.h"
 #include "ops/parallel.h"
 #include "ops/shape_util.h"
 #include "ops/softmax_backward.h"
@@ -40,51 +41,6 @@ struct Geometry {
   int64_t mask_step() const { return mask_strides.back(); }
 };
 
-// exp(x) for x <= 0 (here z - max), written so that GCC vectorizes it
-// (glibc's expf is scalar): x = n ln2 + r with |r| <= ln2 / 2, e^r from
-// math::exp_reduced (Cephes' expf polynomial, about 1 ulp), 2^n from the exponent bits. Below
-// -87.3 (2^-126) it gives exactly 0, so a -inf mask gives 0; NaN stays NaN.
-// The range checks are integer masks: a float compare would be a trapping
-// branch under the default -ftrapping-math and block vectorization.
-inline float exp_nonpositive(float x) {
-  constexpr float kRound = 12582912.0f;  // 1.5 · 2^23: adding it rounds to an integer
-  float t = x * 1.44269504f + kRound;
-  float n = t - kRound;
-  float r = x - n * 0.693359375f - n * -2.12194440e-4f;
-  float p = math::exp_reduced(r);
-  uint32_t two_n = (std::bit_cast<uint32_t>(t) - std::bit_cast<uint32_t>(kRound) + 127u) << 23;
-  uint32_t y = std::bit_cast<uint32_t>(p * std::bit_cast<float>(two_n));
-  uint32_t ux = std::bit_cast<uint32_t>(x), mag = ux & 0x7fffffffu;
-  uint32_t in_range = 0u - static_cast<uint32_t>(mag <= std::bit_cast<uint32_t>(87.3f));  // all ones or 0
-  uint32_t nan = 0u - static_cast<uint32_t>(mag > 0x7f800000u);
-  return std::bit_cast<float>((y & in_range) | (ux & nan));
-}
-
-// Max and sum of a row in 8 interleaved lanes, combined in a fixed order:
-// plain loops that GCC vectorizes (an omp simd reduction here does not).
-float row_max(const float* z, int64_t n) {
-  float lanes[8];
-  std::fill(lanes, lanes + 8, -std::numeric_limits<float>::infinity());
-  int64_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    for (int k = 0; k < 8; ++k) lanes[k] = lanes[k] > z[j + k] ? lanes[k] : z[j + k];
-  }
-  for (; j < n; ++j) lanes[0] = std::max(lanes[0], z[j]);
-  return *std::max_element(lanes, lanes + 8);
-}
-
-float row_sum(const float* z, int64_t n) {
-  float lanes[8] = {};
-  int64_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    for (int k = 0; k < 8; ++k) lanes[k] += z[j + k];
-  }
-  for (; j < n; ++j) lanes[0] += z[j];
-  float s = 0;
-  for (float l : lanes) s += l;
-  return s;
-}
-
 // y for rows [lo, hi): z = x·scale + mask, max-shifted exp, normalized.
 void softmax_rows(const float* x, const float* mask, float* y, const Geometry& g, float scale, int64_t lo, int64_t hi) {
   const int64_t n = g.n;
@@ -100,10 +56,10 @@ void softmax_rows(const float* x, const float* mask, float* y, const Geometry& g
 #pragma omp simd
       for (int64_t j = 0; j < n; ++j) yr[j] = xr[j] * scale + c;
     }
-    const float m = row_max(yr, n);
+    const float m = lane_max(yr, n);
 #pragma omp simd
-    for (int64_t j = 0; j < n; ++j) yr[j] = exp_nonpositive(yr[j] - m);  // NaN if the row is all -inf
-    const float inv = 1.0f / row_sum(yr, n);
+    for (int64_t j = 0; j < n; ++j) yr[j] = math::exp_nonpositive(yr[j] - m);  // NaN if the row is all -inf
+    const float inv = 1.0f / lane_sum(n, [&](int64_t j) { return yr[j]; });
 #pragma omp simd
     for (int64_t j = 0; j < n; ++j) yr[j] *= inv;
   }

@@ -95,7 +95,7 @@ std::unique_ptr<Kernel> lower(const LowerContext& ctx) {
   if (po.len() > 0) attr.set_post_ops(po);
   std::optional<dnnl::matmul::desc> desc;
   if (ops.bias) {
-    Shape bias(d.dst_shape.size(), 1);  // [1, ..., 1, N]: broadcast over every row
+    Shape bias(d.dst.dims().size(), 1);  // [1, ..., 1, N] in dst's rank: broadcast over every row
     bias.back() = d.dst_shape.back();
     auto bias_md = plain_md(bias, DType::f32);
     desc.emplace(d.src, d.weights, bias_md, d.dst);

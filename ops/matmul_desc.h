@@ -2,7 +2,8 @@
 // oneDNN descriptors of a matmul's operands, shared by `matmul` and the fused
 // `matmul_bias_act`: transposed operands are strided views (never copies),
 // batch dimensions are left-padded with 1 and broadcast, the destination is
-// dense.
+// dense. A batched A times one shared B is described as one 2-D GEMM
+// ([batch·M, K]·[K, N]): the descriptors' rank can be lower than dst_shape's.
 //
 //   A: [..., M, K] (or [..., K, M]), B: [..., K, N] (or [..., N, K]) -> C: [batch..., M, N]
 

@@ -4,6 +4,7 @@
 
 #include "graph/dtype_dispatch.h"
 #include "ops/binary.h"
+#include "ops/lane_reduce.h"
 #include "ops/parallel.h"
 #include "ops/random.h"
 
@@ -41,17 +42,9 @@ std::vector<TensorType> infer_dot_backward(const InferContext& ctx) {
   return {ctx.in(1), ctx.in(2)};
 }
 
-// Σ_d x[d] y[d] in 8 interleaved lanes (vectorizable, fixed order).
+// Σ_d x[d] y[d], in a fixed order (lane_reduce.h).
 float dot(const float* x, const float* y, int64_t n) {
-  float lanes[8] = {};
-  int64_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    for (int l = 0; l < 8; ++l) lanes[l] += x[j + l] * y[j + l];
-  }
-  for (; j < n; ++j) lanes[0] += x[j] * y[j];
-  float s = 0;
-  for (float l : lanes) s += l;
-  return s;
+  return lane_sum(n, [&](int64_t j) { return x[j] * y[j]; });
 }
 
 void dot_rows(const float* a, const float* v, float* y, const Dims& g, int64_t lo, int64_t hi) {

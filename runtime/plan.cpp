@@ -24,8 +24,10 @@ std::vector<graph::TensorType> input_types(const graph::Graph& g, const graph::N
   return t;
 }
 
-// Threads per step: big steps that can run at the same time (same ASAP level)
-// split the budget; see docs/architecture.md ("Threads").
+// Threads per step: a big step whose kernel scales with its team gets the
+// whole budget; big steps that do not scale (LSTMs) split it with the other
+// such steps that can run at the same time (same ASAP level); see
+// docs/architecture.md ("Threads").
 void assign_threads(std::vector<Step>& steps, int budget) {
   std::vector<int> level(steps.size(), 0);
   int max_level = 0;
@@ -33,13 +35,15 @@ void assign_threads(std::vector<Step>& steps, int budget) {
     for (uint32_t p : steps[i].preds) level[i] = std::max(level[i], level[p] + 1);
     max_level = std::max(max_level, level[i]);
   }
-  std::vector<int> big_width(max_level + 1, 0);
+  std::vector<int> sharing_width(max_level + 1, 0);
+  auto shares = [&](const Step& s) { return s.big && !s.kernel->scales_with_team(); };
   for (size_t i = 0; i < steps.size(); ++i) {
     steps[i].big = steps[i].kernel->cost() >= kBigCost;
-    if (steps[i].big) ++big_width[level[i]];
+    if (shares(steps[i])) ++sharing_width[level[i]];
   }
   for (size_t i = 0; i < steps.size(); ++i) {
-    steps[i].threads = steps[i].big ? std::max(1, budget / std::min(budget, big_width[level[i]])) : 1;
+    const Step& s = steps[i];
+    steps[i].threads = !s.big ? 1 : shares(s) ? std::max(1, budget / std::min(budget, sharing_width[level[i]])) : budget;
     // Cost 0: a step that waits (a collective on the network) holds no thread
     // token, so it runs beside big steps instead of waiting for a free core.
     if (steps[i].kernel->cost() == 0) steps[i].threads = 0;

@@ -2,6 +2,7 @@
 
 #include "frontend/flowgrad.h"
 #include "ops/dnnl_util.h"
+#include "ops/lstm.h"
 #include "runtime/reference.h"
 #include "testing.h"
 
@@ -52,14 +53,47 @@ TEST_CASE("1 thread, 2 threads and serial execution give bit-identical results")
   CHECK_CLOSE(a, want[0], 1e-5);
 }
 
-TEST_CASE("big concurrent nodes split the thread budget, a lone big node gets all of it") {
+TEST_CASE("concurrent big GEMMs each get the whole thread budget") {
   TwoBranch net;
   runtime::Session sess(net.b.graph(), {.threads = 2});
   sess.run({{"x", random_tensor(f32({64, 128}), 3)}}, {net.y.id()});
-  const runtime::Plan* plan = sess.last_plan();
-  for (const runtime::Step& s : plan->steps()) {
-    if (s.name == "net/left/matmul" || s.name == "net/right/matmul") CHECK(s.threads == 1);
+  int checked = 0;
+  for (const runtime::Step& s : sess.last_plan()->steps()) {
+    if (s.name == "net/left/matmul" || s.name == "net/right/matmul") {
+      CHECK(s.threads == 2);
+      ++checked;
+    }
   }
+  CHECK(checked == 2);
+}
+
+TEST_CASE("concurrent big LSTMs split the thread budget, as their small per-step GEMMs do not scale") {
+  Builder b;
+  ops::LstmAttrs attrs{.hidden_size = 64};
+  Expr x = b.input("x", f32({16, 8, 32}));  // [T, B, I]
+  runtime::Feeds feeds{{"x", random_tensor(f32({16, 8, 32}), 4)}};
+  std::vector<Expr> ys;
+  for (std::string side : {"left", "right"}) {
+    std::vector<Expr> params;
+    auto names = ops::lstm_parameter_names(attrs);
+    auto shapes = ops::lstm_parameter_shapes(attrs, 32);
+    for (size_t i = 0; i < names.size(); ++i) {
+      params.push_back(b.input(side + "_" + names[i], f32(shapes[i])));
+      feeds.emplace_back(side + "_" + names[i], random_tensor(f32(shapes[i]), 5 + i));
+    }
+    auto s = b.scope(side);
+    ys.push_back(ops::lstm(x, params, attrs).y);
+  }
+  Expr y = ys[0] + ys[1];
+  runtime::Session sess(b.graph(), {.threads = 2});
+  sess.run(feeds, {y.id()});
+  int lstms = 0;
+  for (const runtime::Step& s : sess.last_plan()->steps()) {
+    if (s.name.find("lstm") == std::string::npos) continue;
+    CHECK(s.threads == 1);
+    ++lstms;
+  }
+  CHECK(lstms == 2);
 }
 
 TEST_CASE("an unknown feed names the feed, the graph's inputs and the caller's line") {
