@@ -30,13 +30,14 @@ int64_t extra_int(const ResumeFrom& from, const std::string& key) {
   return v;
 }
 
-// ValueError unless the checkpoint's `key` equals this run's value.
-void expect_same(const ResumeFrom& from, const std::string& key, int64_t ours, const std::string& meaning,
+// ValueError unless the checkpoint's `key` equals this run's value:
+// "<before><theirs><after> there, <ours> in this run (<hint>)".
+void expect_same(const ResumeFrom& from, const std::string& key, int64_t ours, const std::string& before, const std::string& after,
                  const std::string& hint) {
   int64_t theirs = extra_int(from, key);
   if (theirs != ours) {
-    throw ValueError(checkpoint_named(from.path) + ": " + meaning + " " + std::to_string(theirs) + " there, " + std::to_string(ours) +
-                     " in this run (" + hint + ")");
+    throw ValueError(checkpoint_named(from.path) + ": " + before + std::to_string(theirs) + after + " there, " +
+                     std::to_string(ours) + " in this run (" + hint + ")");
   }
 }
 
@@ -75,6 +76,11 @@ std::optional<ResumeFrom> load_resume(const TrainArgs& args) {
   const std::string& dir = args.resume;
   if (!fs::is_directory(dir)) throw FormatError("--resume '" + dir + "': no such folder");
   ResumeFrom from{dir, {}};
+  const bool step_folder = fs::path(dir).lexically_normal().filename().string().rfind("step-", 0) == 0 ||
+                           fs::path(dir).lexically_normal().parent_path().filename().string().rfind("step-", 0) == 0;
+  if (step_folder && !fs::exists(fs::path(dir) / "manifest.json")) {
+    throw FormatError("--resume '" + dir + "': no manifest.json (an incomplete checkpoint: it is written last)");
+  }
   if (!fs::exists(fs::path(dir) / "manifest.json")) {  // a --checkpoint-dir: its newest good checkpoint
     runtime::LatestCheckpoint latest = runtime::latest_checkpoint(dir);
     if (latest.path.empty()) {
@@ -98,9 +104,9 @@ Resumed resume(const ResumeFrom& from, const Phase& phase, const TrainArgs& args
     throw ValueError(checkpoint_named(from.path) + ": written by `flowgrad train " + command_of(from.phase()) + "` (phase " + from.phase() +
                      "), cannot resume `flowgrad train " + command_of(phase.name) + "` (phase " + phase.name + ")");
   }
-  expect_same(from, "seed", args.seed, "--seed", "the data order depends on it");
-  expect_same(from, "examples", phase.examples, "training examples per epoch", "another --data or --config?");
-  expect_same(from, "schedule_steps", phase.schedule_steps, "the learning-rate schedule spans steps:",
+  expect_same(from, "seed", args.seed, "--seed ", "", "the data order depends on it");
+  expect_same(from, "examples", phase.examples, "", " training examples per epoch", "another --data or --config?");
+  expect_same(from, "schedule_steps", phase.schedule_steps, "the learning-rate schedule spans ", " steps",
               "pass the --steps / --epochs of the first run");
   Resumed r{extra_int(from, "phase_step"), {extra_int(from, "epoch"), extra_int(from, "sample"),
                                             static_cast<uint64_t>(extra_int(from, "negatives_rng"))}};

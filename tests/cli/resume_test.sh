@@ -3,8 +3,8 @@
 # the LSTM classifier (dropout on) and BERT (a checkpoint in pre-training and
 # one in fine-tuning), N steps straight and N/2 steps, a checkpoint, a new
 # process resuming from it and N/2 more write byte-identical outputs (weights,
-# vectors, accuracy). Resuming without the checkpoint's data position and
-# random streams is shown to differ, so the comparison can fail.
+# vectors, accuracy). A checkpoint whose random streams (negative sampling,
+# dropout) are reset resumes differently, so the comparison can fail.
 # Usage: resume_test.sh <build dir>
 set -euo pipefail
 bin=$1/flowgrad
