@@ -8,7 +8,7 @@
 #                       as close as 2 x b straight is (measured 4.1e-5; Adam's
 #                       first steps amplify the rounding of the mean of two
 #                       half-batch means), and within 1e-5 of 2 x b straight
-# Only rank 0 writes checkpoints; BERT resumes its fine-tuning across counts;
+# With dropout, 2 workers resume on 2 workers bit for bit. Only rank 0 writes checkpoints; BERT resumes its fine-tuning across counts;
 # a damaged checkpoint ends a 2-worker job with the checksum error.
 #   resume_workers_test.sh <build dir> <mpirun command...>
 set -euo pipefail
@@ -60,6 +60,14 @@ if "$build/weights_diff" "$tmp/l_ten/lstm.safetensors" "$tmp/l_straight/lstm.saf
   echo "FAIL lstm: 10 steps match 20 steps within 1e-4 (the comparison cannot fail)"; exit 1
 fi
 echo "ok   lstm (dropout 0): resumed across 2 <-> 1 workers within rel 1e-4 of the straight 1 x 32 run (as close as 2 x 16 straight is)"
+
+# With dropout on, the same number of workers resumes bit for bit (each worker's stream continues)
+drop=(train lstm --data "$tmp/data" --steps 12 --batch-size 16)
+"${mpirun[@]}" "$flowgrad" "${drop[@]}" --checkpoint-dir "$tmp/d_ck" --checkpoint-every 6 --out "$tmp/d_straight" >/dev/null 2>&1
+"${mpirun[@]}" "$flowgrad" "${drop[@]}" --resume "$tmp/d_ck/step-00000006" --out "$tmp/d_resumed" >/dev/null 2>&1
+cmp "$tmp/d_straight/lstm.safetensors" "$tmp/d_resumed/lstm.safetensors" ||
+  { echo "FAIL lstm with dropout: 2 workers resumed on 2 workers differ from the straight run"; exit 1; }
+echo "ok   lstm with dropout 0.1: 2 x 16 resumed on 2 x 16 gives lstm.safetensors byte for byte"
 
 # BERT (dropout on, so only that it resumes): fine-tuning checkpoint of 2 x 4, resumed on 1 x 8
 bert=(train bert --data "$tmp/data" --steps 2)
