@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "graph/error.h"
 
@@ -17,6 +19,20 @@ std::string clock_str(double seconds) {
   return buf;
 }
 
+// A resumed run's CSV: the rows of the steps before `done` stay, later ones
+// (written after the checkpoint by the interrupted run) go.
+void keep_rows_until(const std::string& path, int64_t done) {
+  std::ifstream in(path);
+  std::string kept, line;
+  for (bool header = true; std::getline(in, line); header = false) {
+    if (header || std::atoll(line.c_str()) <= done) kept += line + "\n";
+  }
+  in.close();
+  std::ofstream out(path, std::ios::trunc);
+  out << kept;
+  if (!out) throw Error("cannot write '" + path + "'");
+}
+
 }  // namespace
 
 Progress::Progress(std::string label, int64_t total_steps, std::string csv_path, int64_t done)
@@ -24,6 +40,7 @@ Progress::Progress(std::string label, int64_t total_steps, std::string csv_path,
       start_(std::chrono::steady_clock::now()), last_line_step_(done) {
   if (!csv_path.empty()) {
     bool append = done > 0 && std::filesystem::exists(csv_path);
+    if (append) keep_rows_until(csv_path, done);
     csv_ = std::fopen(csv_path.c_str(), append ? "a" : "w");
     if (!csv_) throw Error("cannot write '" + csv_path + "'");
     if (!append) std::fprintf(csv_, "step,loss,examples_per_s,lr,elapsed_s\n");

@@ -12,7 +12,8 @@ namespace flowgrad::tools {
 class Progress {
  public:
   // `csv_path` empty: no CSV. Columns: step,loss,examples_per_s,lr,elapsed_s.
-  // After a resume at step `done` > 0 the CSV is appended to.
+  // After a resume at step `done` > 0 the CSV keeps its rows up to `done` and
+  // continues.
   Progress(std::string label, int64_t total_steps, std::string csv_path = {}, int64_t done = 0);
   ~Progress();
   Progress(const Progress&) = delete;

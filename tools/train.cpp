@@ -28,7 +28,7 @@ double train_loop(const TrainArgs& args, runtime::Session& sess, Expr loss, cons
     DataPosition next = loop.position();
     if (checkpoint_due(args, phase, s, next.sample == 0)) progress.note("checkpoint " + write_checkpoint(args, phase, s, sess, next));
   }
-  progress.finish("final loss " + std::to_string(last));
+  progress.finish(done < phase.steps ? "final loss " + std::to_string(last) : "no steps left (resumed after the last one)");
   return last;
 }
 

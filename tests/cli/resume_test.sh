@@ -75,3 +75,9 @@ echo "ok   bert: 6 + 6 steps == resumed in pre-training (step 3) == resumed in f
 grep -F "resuming from $dir/l_ck/step-00000016 (lstm, step 16)" "$dir/l_latest.log" > /dev/null
 same "lstm resumed at its last step" "$dir/l_straight/lstm.safetensors" "$dir/l_latest/lstm.safetensors"
 echo "ok   --resume <checkpoint dir> takes the newest checkpoint"
+
+# resuming into the interrupted run's --out: its metrics CSV keeps steps 1..12 and continues (no step twice)
+"$bin" "${lstm[@]}" --resume "$dir/l_ck/step-00000012" --out "$dir/l_first" > /dev/null
+[ "$(cut -d, -f1 "$dir/l_first/lstm_metrics.csv" | tr '\n' ' ')" = "step 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 " ] ||
+  { echo "FAIL: the resumed metrics CSV:"; cat "$dir/l_first/lstm_metrics.csv"; exit 1; }
+echo "ok   a resume into the same --out continues its metrics CSV"
