@@ -1,8 +1,10 @@
 #include "tools/train.h"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
+#include "tools/checkpointing.h"
 #include "tools/progress.h"
 #include "tools/workers.h"
 
@@ -13,17 +15,20 @@ std::string data_file(const std::string& data, const std::string& name) {
   return data;
 }
 
-double train_loop(const std::string& label, runtime::Session& sess, Expr loss, Expr step, Expr lr, int64_t steps,
-                  int64_t examples_per_step, const std::function<runtime::Feeds(int64_t)>& feeds, const std::string& csv) {
-  Progress progress(label, steps, csv);
+double train_loop(const TrainArgs& args, runtime::Session& sess, Expr loss, const optim::TrainStep& opt, const TrainLoop& loop,
+                  int64_t done) {
+  const Phase& phase = loop.phase;
+  Progress progress(loop.label, phase.steps, loop.csv, done);
   start_workers(sess);
-  double last = 0;
-  for (int64_t s = 1; s <= steps; ++s) {
-    auto out = sess.run(shard_feeds(feeds(s)), {loss.id(), step.id(), lr.id()});
+  double last = std::nan("");
+  for (int64_t s = done + 1; s <= phase.steps; ++s) {
+    auto out = sess.run(shard_feeds(loop.next_batch()), {loss.id(), opt.step.id(), opt.lr.id()});
     last = out[0].at(0);  // this worker's loss (rank 0's is printed)
-    progress.update(s, last, examples_per_step * num_workers(), out[2].at(0));
+    progress.update(s, last, loop.examples_per_step * num_workers(), out[2].at(0));
+    DataPosition next = loop.position();
+    if (checkpoint_due(args, phase, s, next.sample == 0)) progress.note("checkpoint " + write_checkpoint(args, phase, s, sess, next));
   }
-  progress.finish("final loss " + std::to_string(last));
+  progress.finish(done < phase.steps ? "final loss " + std::to_string(last) : "no steps left (resumed after the last one)");
   return last;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // Shared pieces of `flowgrad train <model>`: the common options and the
-// loops that run a training graph with a progress bar and evaluate a
-// classifier.
+// loops that run a training graph with a progress bar and checkpoints
+// (tools/checkpointing.h) and evaluate a classifier.
 
 #include <functional>
 #include <string>
@@ -23,16 +23,45 @@ struct TrainArgs {
   std::string init_from;  // bert: a Hugging Face folder (config.json, vocab.txt, model.safetensors)
   bool cbow = false;      // word2vec: CBOW instead of skip-gram
   double bucket_mb = 25;  // under mpirun: gradients per allreduce (optim::DataParallel)
+  std::string checkpoint_dir;    // write checkpoints here (rank 0)
+  int64_t checkpoint_every = 0;  // steps between checkpoints; 0: at the end of each epoch
+  std::string resume;            // a checkpoint folder, or a --checkpoint-dir (its newest good one)
+};
+
+// Where the data stream of a run is, independent of how it is split between workers.
+struct DataPosition {
+  int64_t epoch = 0;
+  int64_t sample = 0;      // offset of the next global batch in the epoch's example order
+  uint64_t rng_draws = 0;  // word2vec: draws of the negative-sampling stream
+};
+
+// One training phase as its checkpoints describe it.
+struct Phase {
+  std::string name;            // word2vec | lstm | bert-pretraining | bert-finetuning
+  int64_t steps = 0;           // total steps of the phase
+  int64_t step_base = 0;       // checkpoint folders are numbered step_base + step
+  int64_t global_batch = 0;    // --batch-size x workers
+  int64_t examples = 0;        // training examples per epoch (identifies the data)
+  int64_t schedule_steps = 0;  // steps the LR schedule was built for; 0: none over the run
+};
+
+// What train_loop runs: a phase, its data and its progress output.
+struct TrainLoop {
+  Phase phase;
+  std::string label;               // progress bar
+  std::string csv;                 // metrics CSV ("": none; appended to after a resume)
+  int64_t examples_per_step = 0;   // per worker
+  std::function<runtime::Feeds()> next_batch;  // the next global batch (each worker takes its slice)
+  std::function<DataPosition()> position;      // of the batch next_batch() returns next
 };
 
 // Joins a folder and a file name, or returns `data` if it is a file.
 std::string data_file(const std::string& data, const std::string& name);
 
-// Runs `steps` training steps; `feeds(step)` gives each step's feeds: the
-// global batch, of which each worker takes its slice (tools/workers.h).
-// `examples_per_step` is per worker. Returns the last loss.
-double train_loop(const std::string& label, runtime::Session& sess, Expr loss, Expr step, Expr lr, int64_t steps,
-                  int64_t examples_per_step, const std::function<runtime::Feeds(int64_t)>& feeds, const std::string& csv);
+// Runs the phase's steps after the first `done` (restored from a checkpoint),
+// writing checkpoints when due. Returns the last loss (NaN if none ran).
+double train_loop(const TrainArgs& args, runtime::Session& sess, Expr loss, const optim::TrainStep& opt, const TrainLoop& loop,
+                  int64_t done = 0);
 
 // Fraction of examples whose argmax logit equals the label, over every batch
 // of `batcher` (one epoch, in order).

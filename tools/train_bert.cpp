@@ -4,7 +4,8 @@
 // vocab.txt, model.safetensors in bert-base-uncased's layout and names).
 // Writes to --out: model.safetensors (Hugging Face names), config.json,
 // vocab.txt, labels.txt (what `flowgrad eval bert` reads), accuracy.txt and
-// the metrics CSVs.
+// the metrics CSVs; checkpoints of both phases with --checkpoint-dir
+// (tools/checkpointing.h).
 
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "models/bert.h"
 #include "models/load_weights.h"
 #include "text/pretraining.h"
+#include "tools/checkpointing.h"
 #include "tools/text_task.h"
 #include "tools/workers.h"
 
@@ -47,8 +49,9 @@ models::BertConfig default_config(const TrainArgs& args) {
 }
 
 // Pre-training on the corpus: masked-LM (15%, 80/10/10) + next sentence.
-void pretrain_bert(const TrainArgs& args, const models::BertConfig& c, const Task& task,
-                   const std::vector<text::Document>& corpus, runtime::Workspace& ws) {
+// Returns its steps (the numbering of fine-tuning's checkpoints continues after them).
+int64_t pretrain_bert(const TrainArgs& args, const models::BertConfig& c, const Task& task, const std::vector<text::Document>& corpus,
+                      runtime::Workspace& ws, const ResumeFrom* from) {
   auto tdocs = text::tokenize_documents(corpus, task.tokenizer);
   auto examples = std::make_shared<std::vector<text::SequenceExample>>(
       text::make_pretraining_examples(tdocs, task.tokenizer.vocab(), {.max_len = kMaxLen}, static_cast<uint64_t>(args.seed), 0));
@@ -68,9 +71,22 @@ void pretrain_bert(const TrainArgs& args, const models::BertConfig& c, const Tas
   runtime::Session sess(b.graph(), ws);
   std::printf("BERT pre-training: %zu MLM+NSP examples, hidden %lld, %lld layers, %lld steps\n", examples->size(),
               static_cast<long long>(c.hidden_size), static_cast<long long>(c.num_hidden_layers), static_cast<long long>(steps));
-  train_loop("bert-pt", sess, heads.loss, train.step, train.lr, steps, args.batch_size,
-             [&](int64_t) { return mlm_feeds(batcher.next(), kPredictions); }, csv_path(args, "bert_pretraining"));
+  TrainLoop loop{.phase = {.name = "bert-pretraining", .steps = steps, .global_batch = batcher.options().batch_size,
+                           .examples = static_cast<int64_t>(examples->size()), .schedule_steps = steps},
+                 .label = "bert-pt",
+                 .csv = csv_path(args, "bert_pretraining"),
+                 .examples_per_step = args.batch_size,
+                 .next_batch = [&] { return mlm_feeds(batcher.next(), kPredictions); },
+                 .position = [&] { return batcher_position(batcher); }};
+  int64_t done = 0;
+  if (from) {
+    Resumed r = resume(*from, loop.phase, args, sess);
+    seek_batcher(batcher, r.position, from->path);
+    done = r.step;
+  }
+  train_loop(args, sess, heads.loss, train, loop, done);
   ws.erase_containing("optimizer/");  // fine-tuning starts with fresh optimizer state
+  return steps;
 }
 
 // --init-from DIR: the config and vocabulary of a Hugging Face BERT.
@@ -101,7 +117,11 @@ int train_bert(const TrainArgs& args) {
   }
   if (!args.out.empty()) std::filesystem::create_directories(args.out);
   runtime::Workspace ws;
-  if (args.init_from.empty()) pretrain_bert(args, c, task, corpus, ws);
+  // --resume: a pre-training checkpoint continues pre-training, a fine-tuning one skips it.
+  std::optional<ResumeFrom> from = load_resume(args);
+  const bool finetuning_resumes = from && from->phase() == "bert-finetuning";
+  int64_t pretraining_steps = finetuning_resumes ? from->step_base() : 0;
+  if (args.init_from.empty() && !finetuning_resumes) pretraining_steps = pretrain_bert(args, c, task, corpus, ws, from ? &*from : nullptr);
 
   auto seed = static_cast<uint64_t>(args.seed);
   text::Batcher train(task.train, batching(args.batch_size * num_workers(), seed, true)), test(task.test, batching(args.batch_size, seed, false));
@@ -124,8 +144,21 @@ int train_bert(const TrainArgs& args) {
   }
   runtime::Session sess(b.graph(), ws), eval_sess(eval_b.graph(), ws);
   std::printf("BERT fine-tuning: %zu training sentences, %lld steps\n", task.train->size(), static_cast<long long>(steps));
-  train_loop("bert-ft", sess, head.loss, opt.step, opt.lr, steps, args.batch_size, [&](int64_t) { return bert_feeds(train.next()); },
-             csv_path(args, "bert_finetune"));
+  TrainLoop loop{.phase = {.name = "bert-finetuning", .steps = steps, .step_base = pretraining_steps,
+                           .global_batch = train.options().batch_size, .examples = static_cast<int64_t>(task.train->size()),
+                           .schedule_steps = steps},
+                 .label = "bert-ft",
+                 .csv = csv_path(args, "bert_finetune"),
+                 .examples_per_step = args.batch_size,
+                 .next_batch = [&] { return bert_feeds(train.next()); },
+                 .position = [&] { return batcher_position(train); }};
+  int64_t done = 0;
+  if (from && (finetuning_resumes || !args.init_from.empty())) {  // with --init-from, only fine-tuning checkpoints fit
+    Resumed r = resume(*from, loop.phase, args, sess);
+    seek_batcher(train, r.position, from->path);
+    done = r.step;
+  }
+  train_loop(args, sess, head.loss, opt, loop, done);
   double acc = accuracy(eval_sess, ehead.logits, test, bert_feeds);
   std::printf("BERT test accuracy: %.1f%% (%lld held-out sentences)\n", 100 * acc,
               static_cast<long long>(test.batches_per_epoch() * args.batch_size));

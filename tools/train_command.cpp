@@ -29,7 +29,16 @@ Command add_train_command(CLI::App& app) {
   cmd->add_flag("--cbow", a->cbow, "word2vec: CBOW instead of skip-gram");
   cmd->add_option("--bucket-mb", a->bucket_mb, "Under mpirun: MB of gradients per allreduce bucket")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--checkpoint-dir", a->checkpoint_dir,
+                  "Write checkpoints (weights, optimizer state, data position, random streams) to step-* folders here");
+  cmd->add_option("--checkpoint-every", a->checkpoint_every,
+                  "Steps between checkpoints (default: the end of each epoch); the last step is always saved")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--resume", a->resume,
+                  "Continue from a checkpoint: a step-* folder, or a --checkpoint-dir (its newest good one); "
+                  "with any number of workers (keep --batch-size x workers to continue the same trajectory)");
   return [model, a] {
+    if (a->checkpoint_every > 0 && a->checkpoint_dir.empty()) throw ValueError("--checkpoint-every needs --checkpoint-dir");
     if (!a->init_from.empty() && *model != "bert") throw ValueError("--init-from is for `flowgrad train bert`");
     if (a->cbow && *model != "word2vec") throw ValueError("--cbow is for `flowgrad train word2vec`");
     if (!is_main_worker()) a->out.clear();  // only rank 0 writes weights, vectors and metrics

@@ -1,11 +1,13 @@
 // flowgrad train lstm: the LSTM text classifier on a TSV task. Writes to
 // --out: lstm.safetensors, config.json, vocab.txt, labels.txt (what
-// `flowgrad eval lstm` reads), accuracy.txt and lstm_metrics.csv.
+// `flowgrad eval lstm` reads), accuracy.txt and lstm_metrics.csv; checkpoints
+// with --checkpoint-dir (tools/checkpointing.h).
 
 #include <cstdio>
 #include <filesystem>
 
 #include "models/lstm_classifier.h"
+#include "tools/checkpointing.h"
 #include "tools/text_task.h"
 #include "tools/workers.h"
 
@@ -29,8 +31,20 @@ int train_lstm(const TrainArgs& args) {
   std::printf("LSTM classifier: %zu training sentences, vocab %d, %lld steps\n", task.train->size(), task.tokenizer.vocab().size(),
               static_cast<long long>(steps));
   if (!args.out.empty()) std::filesystem::create_directories(args.out);
-  train_loop("lstm", sess, m.loss, opt.step, opt.lr, steps, args.batch_size, [&](int64_t) { return lstm_feeds(train.next()); },
-             args.out.empty() ? "" : args.out + "/lstm_metrics.csv");
+  TrainLoop loop{.phase = {.name = "lstm", .steps = steps, .global_batch = train.options().batch_size,
+                           .examples = static_cast<int64_t>(task.train->size())},
+                 .label = "lstm",
+                 .csv = args.out.empty() ? "" : args.out + "/lstm_metrics.csv",
+                 .examples_per_step = args.batch_size,
+                 .next_batch = [&] { return lstm_feeds(train.next()); },
+                 .position = [&] { return batcher_position(train); }};
+  int64_t done = 0;
+  if (auto from = load_resume(args)) {
+    Resumed r = resume(*from, loop.phase, args, sess);
+    seek_batcher(train, r.position, from->path);
+    done = r.step;
+  }
+  train_loop(args, sess, m.loss, opt, loop, done);
   double acc = accuracy(eval_sess, eval.logits, test, lstm_feeds);
   std::printf("LSTM test accuracy: %.1f%% (%lld held-out sentences)\n", 100 * acc,
               static_cast<long long>(test.batches_per_epoch() * args.batch_size));

@@ -1,6 +1,6 @@
 // flowgrad train word2vec: skip-gram / CBOW (--cbow or "mode": "cbow") with negative sampling on a
 // corpus; prints nearest neighbours and an analogy; writes the vectors in the
-// word2vec text format.
+// word2vec text format; checkpoints with --checkpoint-dir (tools/checkpointing.h).
 
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +10,7 @@
 #include "text/basic_tokenizer.h"
 #include "text/corpus.h"
 #include "text/skipgram.h"
+#include "tools/checkpointing.h"
 #include "tools/train.h"
 #include "tools/workers.h"
 
@@ -76,7 +77,8 @@ int train_word2vec(const TrainArgs& args) {
     else pairs = sampler.skipgram_epoch(sentences, seed, epoch);
     return static_cast<int64_t>(cbow ? windows.size() : pairs.size());
   };
-  int64_t examples = new_epoch(0);
+  int64_t examples = new_epoch(0);  // of the current epoch
+  const int64_t first_epoch_examples = examples;
   int64_t b = args.batch_size * num_workers();  // the global batch: each worker trains on its slice
   int64_t per_epoch = examples / b;
   if (per_epoch == 0) {
@@ -93,23 +95,51 @@ int train_word2vec(const TrainArgs& args) {
   if (num_workers() > 1) dp = data_parallel(args);
   models::Word2Vec m = models::word2vec(builder, c, vocab.size(), args.batch_size, steps, dp);
   runtime::Session sess(builder.graph());
+  // The data stream: the epoch's examples from `sample` on, negatives drawn from `rng`.
   text::CounterRng rng(seed, 7);
-  uint64_t epoch = 0;
-  auto feeds = [&](int64_t step) {
-    int64_t i = (step - 1) % per_epoch;
-    if (i == 0 && step > 1) new_epoch(++epoch);
-    auto at = static_cast<size_t>(i * b), n = static_cast<size_t>(b);
-    if (cbow) {
-      auto batch = text::make_cbow_batch(std::span(windows).subspan(at, n), c.window, table, c.negatives, rng);
-      return runtime::Feeds{{"contexts", batch.contexts}, {"context_mask", batch.context_mask}, {"targets", batch.targets},
-                            {"negatives", batch.negatives}};
+  DataPosition at;
+  auto move_to = [&](const DataPosition& p) {
+    if (p.epoch != at.epoch) examples = new_epoch(static_cast<uint64_t>(p.epoch));
+    at = p;
+    if (at.sample + b > examples) {  // no full batch left: the next epoch
+      at = {at.epoch + 1, 0, at.rng_draws};
+      examples = new_epoch(static_cast<uint64_t>(at.epoch));
+      if (examples < b) {
+        throw ValueError("word2vec: epoch " + std::to_string(at.epoch) + " gives " + std::to_string(examples) +
+                         " training examples, fewer than one batch of " + std::to_string(b));
+      }
     }
-    auto batch = text::make_skipgram_batch(std::span(pairs).subspan(at, n), table, c.negatives, rng);
-    return runtime::Feeds{{"inputs", batch.inputs}, {"targets", batch.targets}, {"negatives", batch.negatives}};
+    rng.set_counter(at.rng_draws);
   };
-  std::string csv = args.out.empty() ? "" : args.out + "/word2vec_metrics.csv";
+  auto next_batch = [&] {
+    auto span = [&](auto& all) { return std::span(all).subspan(static_cast<size_t>(at.sample), static_cast<size_t>(b)); };
+    runtime::Feeds feeds;
+    if (cbow) {
+      auto batch = text::make_cbow_batch(span(windows), c.window, table, c.negatives, rng);
+      feeds = {{"contexts", batch.contexts}, {"context_mask", batch.context_mask}, {"targets", batch.targets},
+               {"negatives", batch.negatives}};
+    } else {
+      auto batch = text::make_skipgram_batch(span(pairs), table, c.negatives, rng);
+      feeds = {{"inputs", batch.inputs}, {"targets", batch.targets}, {"negatives", batch.negatives}};
+    }
+    move_to({at.epoch, at.sample + b, rng.counter()});  // an epoch without a full batch left ends here
+    return feeds;
+  };
+  TrainLoop loop{.phase = {.name = "word2vec", .steps = steps, .global_batch = b, .examples = first_epoch_examples,
+                           .schedule_steps = steps},
+                 .label = "word2vec",
+                 .csv = args.out.empty() ? "" : args.out + "/word2vec_metrics.csv",
+                 .examples_per_step = args.batch_size,
+                 .next_batch = next_batch,
+                 .position = [&] { return at; }};
+  int64_t done = 0;
+  if (auto from = load_resume(args)) {
+    Resumed r = resume(*from, loop.phase, args, sess);
+    move_to(r.position);
+    done = r.step;
+  }
   if (!args.out.empty()) std::filesystem::create_directories(args.out);
-  train_loop("word2vec", sess, m.loss, m.train.step, m.train.lr, steps, args.batch_size, feeds, csv);
+  train_loop(args, sess, m.loss, m.train, loop, done);
 
   models::WordVectors wv(vocab.tokens(), sess.workspace().get(m.input_vectors.producer().name).clone());
   std::printf("nearest neighbours (cosine):\n");

@@ -3,6 +3,11 @@
 #include <cstring>
 
 namespace flowgrad::tools {
+namespace {
+
+constexpr int kRankShift = 40;  // worker r's run counter starts at r << 40
+
+}  // namespace
 
 int64_t num_workers() { return runtime::world().size(); }
 bool is_main_worker() { return runtime::world().rank() == 0; }
@@ -40,7 +45,9 @@ void start_workers(runtime::Session& sess) {
   runtime::broadcast_variables(sess.graph(), sess.workspace(), comm);
   // Random ops key their streams by (seed, run counter, node): disjoint run
   // counters per worker give each its own masks and samples.
-  sess.set_step(sess.step() + (static_cast<uint64_t>(comm.rank()) << 40));
+  sess.set_step(sess.step() + (static_cast<uint64_t>(comm.rank()) << kRankShift));
 }
+
+uint64_t global_run_counter(const runtime::Session& sess) { return sess.step() & ((uint64_t{1} << kRankShift) - 1); }
 
 }  // namespace flowgrad::tools

@@ -34,5 +34,8 @@ runtime::Feeds shard_feeds(runtime::Feeds global);
 // first), and its random streams (dropout, masking) are offset by its rank so
 // that workers do not draw the same masks for different rows.
 void start_workers(runtime::Session& sess);
+// The session's run counter without this worker's offset: the same on every
+// worker and what a checkpoint stores (start_workers adds the offset back).
+uint64_t global_run_counter(const runtime::Session& sess);
 
 }  // namespace flowgrad::tools

@@ -92,6 +92,41 @@ cp "$fixtures/hf_bert_tiny/vocab.txt" "$dir/hf/vocab.txt"
 expect_error "truncated safetensors" "'$dir/hf/model.safetensors': header length 4864 exceeds the file (200 bytes)" \
   train bert --init-from "$dir/hf" --data "$dir/task" --steps 1 --batch-size 4
 
+# 6. --resume: a missing folder, one without checkpoints, a damaged checkpoint, one of another model / config / run
+lstm=(train lstm --data "$dir/task" --batch-size 4 --steps 3)
+"$bin" "${lstm[@]}" --checkpoint-dir "$dir/ck" --checkpoint-every 1 > /dev/null
+expect_error "resume from a missing folder" "--resume '$dir/nope': no such folder" "${lstm[@]}" --resume "$dir/nope"
+mkdir -p "$dir/no_ck"
+expect_error "resume from a folder without checkpoints" "--resume '$dir/no_ck': no usable checkpoint (no step-* folder with a manifest.json)" \
+  "${lstm[@]}" --resume "$dir/no_ck"
+cp -r "$dir/ck" "$dir/ck_bad"
+weights=$dir/ck_bad/step-00000002/weights.safetensors
+printf 'XXXXXXXX' | dd of="$weights" bs=1 seek=$(($(stat -c %s "$weights") - 100)) conv=notrunc 2> /dev/null
+expect_error "resume from a damaged checkpoint" "checkpoint '$dir/ck_bad/step-00000002': checksum mismatch for tensor" \
+  "${lstm[@]}" --resume "$dir/ck_bad/step-00000002"
+rm -r "$dir/ck_bad/step-00000001" "$dir/ck_bad/step-00000003"
+expect_error "resume from a folder whose only checkpoint is damaged" "--resume '$dir/ck_bad': no usable checkpoint ($dir/ck_bad/step-00000002: checkpoint" \
+  "${lstm[@]}" --resume "$dir/ck_bad"
+rm "$dir/ck_bad/step-00000002/manifest.json"
+expect_error "resume from a checkpoint without its manifest" "--resume '$dir/ck_bad/step-00000002': no manifest.json (an incomplete checkpoint" \
+  "${lstm[@]}" --resume "$dir/ck_bad/step-00000002"
+echo '{"min_count": 1, "sample": 0}' > "$dir/w2v.json"
+"$bin" train word2vec --data "$dir/task" --config "$dir/w2v.json" --steps 2 --batch-size 4 --checkpoint-dir "$dir/w2v_ck" > /dev/null
+expect_error "resume another model" "checkpoint '$dir/w2v_ck/step-00000002': written by \`flowgrad train word2vec\` (phase word2vec), cannot resume \`flowgrad train lstm\` (phase lstm)" \
+  "${lstm[@]}" --resume "$dir/w2v_ck"
+echo '{"hidden_size": 32}' > "$dir/small_lstm.json"
+expect_error "resume another config" "checkpoint '$dir/ck/step-00000003': tensor 'lstm_classifier/lstm/weight_ih_l0' is f32[256, 64] there, this model needs f32[128, 64] (another --config or --data?)" \
+  "${lstm[@]}" --config "$dir/small_lstm.json" --resume "$dir/ck"
+expect_error "resume with another seed" "checkpoint '$dir/ck/step-00000003': --seed 1 there, 2 in this run (the data order depends on it)" \
+  "${lstm[@]}" --seed 2 --resume "$dir/ck"
+expect_error "resume with fewer steps" "checkpoint '$dir/ck/step-00000003': 3 steps done, more than the 2 of this run (--steps)" \
+  train lstm --data "$dir/task" --batch-size 4 --steps 2 --resume "$dir/ck"
+expect_error "resume mid-batch" "checkpoint '$dir/ck/step-00000001': its data position, example 4 of epoch 0, is not a multiple of this run's global batch of 8" \
+  train lstm --data "$dir/task" --batch-size 8 --steps 3 --resume "$dir/ck/step-00000001"
+expect_error "resume word2vec with another LR schedule" "checkpoint '$dir/w2v_ck/step-00000002': the learning-rate schedule spans 2 steps there, 5 in this run" \
+  train word2vec --data "$dir/task" --config "$dir/w2v.json" --steps 5 --batch-size 4 --resume "$dir/w2v_ck"
+expect_error "--checkpoint-every without a folder" "--checkpoint-every needs --checkpoint-dir" "${lstm[@]}" --checkpoint-every 2
+
 # word vectors: a malformed line, an unknown word
 printf '2 3\ncat 0.1 0.2 0.3\ndog 0.1 oops 0.3\n' > "$dir/bad.vec"
 expect_error "vectors malformed line" "'$dir/bad.vec' line 3: expected 3 numbers after 'dog'" neighbors cat --vectors "$dir/bad.vec"
