@@ -1,6 +1,7 @@
 // flowgrad train word2vec|lstm|bert
 
 #include "tools/commands.h"
+#include "tools/trace_option.h"
 #include "tools/train.h"
 #include "tools/workers.h"
 
@@ -29,13 +30,16 @@ Command add_train_command(CLI::App& app) {
   cmd->add_flag("--cbow", a->cbow, "word2vec: CBOW instead of skip-gram");
   cmd->add_option("--bucket-mb", a->bucket_mb, "Under mpirun: MB of gradients per allreduce bucket")
       ->check(CLI::PositiveNumber);
-  return [model, a] {
+  auto trace = std::make_shared<std::string>();
+  add_trace_option(cmd, *trace);
+  return [model, a, trace] {
     if (!a->init_from.empty() && *model != "bert") throw ValueError("--init-from is for `flowgrad train bert`");
     if (a->cbow && *model != "word2vec") throw ValueError("--cbow is for `flowgrad train word2vec`");
     if (!is_main_worker()) a->out.clear();  // only rank 0 writes weights, vectors and metrics
-    if (*model == "word2vec") return train_word2vec(*a);
-    if (*model == "lstm") return train_lstm(*a);
-    return train_bert(*a);
+    TraceFile file(*trace);
+    int rc = *model == "word2vec" ? train_word2vec(*a) : *model == "lstm" ? train_lstm(*a) : train_bert(*a);
+    file.finish();
+    return rc;
   };
 }
 
