@@ -66,7 +66,7 @@ std::string peak_json(std::span<const PeakResult> results) {
   return j.dump(2) + "\n";
 }
 
-PeakResult read_peak_file(const std::string& path, int threads) {
+std::vector<PeakResult> read_peak_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw ValueError("--peak-file '" + path + "': cannot open file");
   nlohmann::json j;
@@ -75,25 +75,24 @@ PeakResult read_peak_file(const std::string& path, int threads) {
   } catch (const nlohmann::json::exception& e) {
     throw ValueError("--peak-file '" + path + "': not JSON (" + e.what() + ")");
   }
-  std::string have;
+  std::vector<PeakResult> results;
   if (j.is_object() && j.contains("results") && j["results"].is_array()) {
     for (const auto& r : j["results"]) {
-      if (!r.is_object() || !r.contains("threads") || !r["threads"].is_number_integer() ||
-          !r.contains("best_gflops") || !r["best_gflops"].is_number()) {
+      auto number = [&](const char* key) { return r.is_object() && r.contains(key) && r[key].is_number(); };
+      if (!number("threads") || !number("best_gflops") || r["threads"].get<int>() < 1 ||
+          !(r["best_gflops"].get<double>() > 0)) {
         continue;
       }
-      if (r["threads"].get<int>() != threads) {
-        have += (have.empty() ? "" : ", ") + std::to_string(r["threads"].get<int>());
-        continue;
-      }
-      PeakResult p{.threads = threads, .best_gflops = r["best_gflops"].get<double>()};
-      if (r.contains("size") && r["size"].is_number_integer()) p.size = r["size"].get<int64_t>();
-      if (p.best_gflops > 0) return p;
+      results.push_back({.threads = r["threads"].get<int>(),
+                         .size = number("size") ? r["size"].get<int64_t>() : 0,
+                         .best_gflops = r["best_gflops"].get<double>()});
     }
   }
-  throw ValueError("--peak-file '" + path + "': no result for " + std::to_string(threads) + " threads (it has: " +
-                   (have.empty() ? std::string("none") : have) + "); run `flowgrad peak --thread-counts " +
-                   std::to_string(threads) + " --out " + path + "`");
+  if (results.empty()) {
+    throw ValueError("--peak-file '" + path + "': no result with \"threads\" >= 1 and \"best_gflops\" > 0 in its " +
+                     "\"results\"; write one with `flowgrad peak --out " + path + "`");
+  }
+  return results;
 }
 
 Command add_peak_command(CLI::App& app) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "tools/commands.h"
 
@@ -28,9 +29,9 @@ PeakResult measure_matmul_peak(int threads, int64_t size, double seconds);
 
 // The JSON above.
 std::string peak_json(std::span<const PeakResult> results);
-// The best_gflops that a peak file holds for `threads`; a ValueError names
-// the file and what it holds if it cannot be read or lacks that thread count.
-PeakResult read_peak_file(const std::string& path, int threads);
+// The results a peak file holds; a ValueError names the file and what is
+// wrong if it cannot be read or holds none.
+std::vector<PeakResult> read_peak_file(const std::string& path);
 
 Command add_peak_command(CLI::App& app);
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <unordered_map>
 
 #include "frontend/optimize.h"
@@ -163,34 +164,51 @@ void print_top_ops(const ProfileArgs& a, const Timing& t, const graph::Graph& g)
   std::vector<const NodeTime*> nodes;
   for (const NodeTime& n : t.nodes) nodes.push_back(&n);
   std::sort(nodes.begin(), nodes.end(), [](auto* x, auto* y) { return x->total_ms > y->total_ms; });
-  std::printf("\ntop nodes by time per step:\n  %10s %9s %7s  %-20s %s\n", "ms", "% of step", "threads", "op", "node");
+  std::printf("\ntop nodes by time per step:\n  %10s %9s %7s  %-30s %s\n", "ms", "% of step", "threads", "op", "node");
   for (size_t i = 0; i < nodes.size() && static_cast<int>(i) < a.top; ++i) {
     const NodeTime& n = *nodes[i];
     double ms = n.total_ms / runs;
-    std::printf("  %10.3f %9.1f %7d  %-20s %s\n", ms, 100 * ms / t.mean_step_ms, n.step->threads,
+    std::printf("  %10.3f %9.1f %7d  %-30s %s\n", ms, 100 * ms / t.mean_step_ms, n.step->threads,
                 g.node(n.step->node).op.c_str(), n.step->name.c_str());
   }
 }
 
-// The peak to compare with, and a line saying where it comes from.
-std::pair<double, std::string> matmul_peak(const ProfileArgs& a, int threads) {
-  char where[320];
+// The matmul peak of each team size the matmul nodes ran with (threads ->
+// GFLOP/s), printed with where each comes from. A team size that --peak or
+// the peak file does not give is scaled linearly from the budget's (or the
+// largest team's) figure, and says so.
+std::map<int, double> matmul_peaks(const ProfileArgs& a, const std::set<int>& teams, int budget) {
+  std::map<int, double> peaks;
+  std::vector<PeakResult> known;
+  std::string source;
   if (a.peak > 0) {
-    std::snprintf(where, sizeof where, "%.1f GFLOP/s at %d threads (given by --peak)", a.peak, threads);
-    return {a.peak, where};
+    known.push_back({.threads = budget, .best_gflops = a.peak});
+    source = "given by --peak";
+  } else if (!a.peak_file.empty()) {
+    known = read_peak_file(a.peak_file);
+    source = "from " + a.peak_file;
+  } else {
+    for (int t : teams) known.push_back(measure_matmul_peak(t, 2048, 0.4));
+    source = "measured now: a quick estimate; pass --peak-file build-bench/results/peak.json from bench/run.sh, or --peak";
   }
-  if (!a.peak_file.empty()) {
-    PeakResult p = read_peak_file(a.peak_file, threads);
-    std::snprintf(where, sizeof where, "%.1f GFLOP/s at %d threads (oneDNN f32 matmul %lld^3, from %s)",
-                  p.best_gflops, threads, static_cast<long long>(p.size), a.peak_file.c_str());
-    return {p.best_gflops, where};
+  auto base = std::find_if(known.begin(), known.end(), [&](const PeakResult& p) { return p.threads == budget; });
+  if (base == known.end()) {
+    base = std::max_element(known.begin(), known.end(), [](auto& x, auto& y) { return x.threads < y.threads; });
   }
-  PeakResult p = measure_matmul_peak(threads, 2048, 0.5);
-  std::snprintf(where, sizeof where,
-                "%.1f GFLOP/s at %d threads (oneDNN f32 matmul %lld^3, measured now in %d runs: a quick estimate; "
-                "pass --peak-file build-bench/results/peak.json from bench/run.sh, or --peak)",
-                p.best_gflops, threads, static_cast<long long>(p.size), p.reps);
-  return {p.best_gflops, where};
+  for (int t : teams) {
+    auto exact = std::find_if(known.begin(), known.end(), [&](const PeakResult& p) { return p.threads == t; });
+    if (exact != known.end()) {
+      peaks[t] = exact->best_gflops;
+      std::string gemm = exact->size > 0 ? "oneDNN f32 matmul " + std::to_string(exact->size) + "^3, " : "";
+      std::printf("matmul peak: %.1f GFLOP/s at %d thread%s (%s%s)\n", peaks[t], t, t == 1 ? "" : "s", gemm.c_str(),
+                  source.c_str());
+    } else {
+      peaks[t] = base->best_gflops * t / base->threads;
+      std::printf("matmul peak: %.1f GFLOP/s at %d thread%s (%d/%d of the %d-thread figure, %s)\n", peaks[t], t,
+                  t == 1 ? "" : "s", t, base->threads, base->threads, source.c_str());
+    }
+  }
+  return peaks;
 }
 
 void print_matmuls(const ProfileArgs& a, const Timing& t, const graph::Graph& g) {
@@ -201,9 +219,10 @@ void print_matmuls(const ProfileArgs& a, const Timing& t, const graph::Graph& g)
   std::sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) { return x.first->total_ms > y.first->total_ms; });
   std::printf("\nmatmul nodes: %zu\n", rows.size());
   if (rows.empty()) return;
-  auto [peak, where] = matmul_peak(a, t.threads);
-  std::printf("matmul peak: %s\n", where.c_str());
-  std::printf("(flops = 2 x batch x M x N x K; %% of peak against the peak x the node's threads / %d)\n", t.threads);
+  std::set<int> teams = {t.threads};
+  for (const auto& row : rows) teams.insert(row.first->step->threads);
+  const std::map<int, double> peaks = matmul_peaks(a, teams, t.threads);
+  std::printf("(flops = 2 x batch x M x N x K; %% of peak: against the peak at the node's threads, thr)\n");
   std::printf("  %5s %6s %6s %6s %2s %2s %9s %9s %8s %6s %3s  %-16s %s\n", "batch", "M", "N", "K", "tA", "tB", "MFLOP",
               "ms/call", "GFLOP/s", "%peak", "thr", "fused", "node");
   const double runs = static_cast<double>(t.step_ms.size());
@@ -211,7 +230,7 @@ void print_matmuls(const ProfileArgs& a, const Timing& t, const graph::Graph& g)
   for (const auto& [n, gemm] : rows) {
     const double call_ms = n->total_ms / static_cast<double>(n->calls);
     const double gflops = gemm.flops() / (call_ms * 1e6);
-    const double node_peak = peak * n->step->threads / t.threads;
+    const double node_peak = peaks.at(n->step->threads);
     std::printf("  %5lld %6lld %6lld %6lld %2s %2s %9.2f %9.4f %8.1f %6.1f %3d  %-16s %s\n",
                 static_cast<long long>(gemm.batch), static_cast<long long>(gemm.m), static_cast<long long>(gemm.n),
                 static_cast<long long>(gemm.k), gemm.ta ? "T" : "-", gemm.tb ? "T" : "-", gemm.flops() / 1e6, call_ms,
@@ -220,8 +239,9 @@ void print_matmuls(const ProfileArgs& a, const Timing& t, const graph::Graph& g)
     flops += gemm.flops() * static_cast<double>(n->calls) / runs;
     ms += n->total_ms / runs;
   }
-  std::printf("all matmuls: %.3f GFLOP per step in %.3f ms (%.1f%% of the step): %.1f GFLOP/s, %.1f%% of peak\n",
-              flops / 1e9, ms, 100 * ms / t.mean_step_ms, flops / (ms * 1e6), 100 * flops / (ms * 1e6) / peak);
+  std::printf("all matmuls: %.3f GFLOP per step in %.3f ms (%.1f%% of the step): %.1f GFLOP/s, %.1f%% of the %d-thread peak\n",
+              flops / 1e9, ms, 100 * ms / t.mean_step_ms, flops / (ms * 1e6),
+              100 * flops / (ms * 1e6) / peaks.at(t.threads), t.threads);
 }
 
 }  // namespace

@@ -64,6 +64,8 @@ grep -F "3 timed runs after 1 untimed" "$dir/profile.txt" > /dev/null
 grep -F "top ops by time per step:" "$dir/profile.txt" > /dev/null
 grep -E "^  lstm +1 +[0-9.]+ +[0-9.]+$" "$dir/profile.txt" > /dev/null
 grep -F "matmul peak: 100.0 GFLOP/s at 2 threads (given by --peak)" "$dir/profile.txt" > /dev/null
+# nodes that ran on 1 of the 2 threads are compared with half of it
+grep -F "matmul peak: 50.0 GFLOP/s at 1 thread (1/2 of the 2-thread figure, given by --peak)" "$dir/profile.txt" > /dev/null
 # matmul rows: batch M N K tA tB MFLOP ms/call GFLOP/s %peak thr fused node
 awk '$5 ~ /^[-T]$/ && $6 ~ /^[-T]$/ && NF >= 13 { rows++; if ($9 > 0 && $10 > 0) good++ }
      END { if (rows < 1 || good != rows) { print "matmul rows: " rows ", with GFLOP/s > 0: " good; exit 1 } }' "$dir/profile.txt"
@@ -75,7 +77,7 @@ grep -E "^all matmuls: .* GFLOP/s" "$dir/profile.txt" > /dev/null
   "$dir/peak.json"
 "$fg" --threads 1 inspect --profile "$graph" "${inputs[@]}" --steps 2 --peak-file "$dir/peak.json" --trace "$dir/profile.json" \
   > "$dir/profile1.txt"
-grep -E "^matmul peak: [0-9.]+ GFLOP/s at 1 threads \(oneDNN f32 matmul 256\^3, from $dir/peak.json\)" "$dir/profile1.txt" > /dev/null
+grep -E "^matmul peak: [0-9.]+ GFLOP/s at 1 thread \(oneDNN f32 matmul 256\^3, from $dir/peak.json\)" "$dir/profile1.txt" > /dev/null
 "$py" -c 'import json, sys; assert any(e["ph"] == "X" for e in json.load(open(sys.argv[1]))["traceEvents"])' "$dir/profile.json"
 "$fg" --threads 1 inspect --profile "$graph" "${inputs[@]}" --steps 2 > "$dir/profile2.txt"
 grep -F "measured now" "$dir/profile2.txt" > /dev/null
@@ -91,8 +93,9 @@ expect_error() {
 expect_error "--weights '$dir/nope.safetensors': no such file" inspect --profile "$graph" --weights "$dir/nope.safetensors"
 expect_error "--steps 0: the profile needs at least 2 runs" inspect --profile "$graph" "${inputs[@]}" --steps 0
 expect_error "--steps 1: the profile needs at least 2 runs" inspect --profile "$graph" "${inputs[@]}" --steps 1
-expect_error "--peak-file '$dir/peak.json': no result for 2 threads (it has: 1)" \
-  --threads 2 inspect --profile "$graph" "${inputs[@]}" --steps 2 --peak-file "$dir/peak.json"
+echo '{"results": [{"threads": 2}]}' > "$dir/bad_peak.json"
+expect_error "--peak-file '$dir/bad_peak.json': no result with \"threads\" >= 1 and \"best_gflops\" > 0" \
+  inspect --profile "$graph" "${inputs[@]}" --steps 2 --peak-file "$dir/bad_peak.json"
 expect_error "--weights requires --profile" inspect "$graph" --weights "$dir/lstm/weights.safetensors"
 expect_error "the folder '$dir/nowhere' does not exist" replay "$graph" "${inputs[@]}" --trace "$dir/nowhere/t.json"
 echo "trace/profile test passed"
