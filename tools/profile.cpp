@@ -84,6 +84,10 @@ void check_args(const ProfileArgs& a) {
     }
   }
   if (a.peak < 0) throw ValueError("--peak " + std::to_string(a.peak) + ": expected GFLOP/s > 0");
+  std::filesystem::path folder = std::filesystem::path(a.trace).parent_path();
+  if (!folder.empty() && !std::filesystem::is_directory(folder)) {
+    throw ValueError("--trace '" + a.trace + "': the folder '" + folder.string() + "' does not exist");
+  }
 }
 
 // Runs the graph a.steps times, recording the timed runs' trace events.

@@ -98,4 +98,5 @@ expect_error "--peak-file '$dir/bad_peak.json': no result with \"threads\" >= 1 
   inspect --profile "$graph" "${inputs[@]}" --steps 2 --peak-file "$dir/bad_peak.json"
 expect_error "--weights requires --profile" inspect "$graph" --weights "$dir/lstm/weights.safetensors"
 expect_error "the folder '$dir/nowhere' does not exist" replay "$graph" "${inputs[@]}" --trace "$dir/nowhere/t.json"
+expect_error "the folder '$dir/nowhere' does not exist" inspect --profile "$graph" "${inputs[@]}" --trace "$dir/nowhere/t.json"
 echo "trace/profile test passed"
