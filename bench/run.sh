@@ -19,6 +19,9 @@ blas=$(readlink -f /etc/alternatives/libblas.so.3-x86_64-linux-gnu || true)
 case "$blas" in *openblas*) ;; *) echo "run.sh: the system BLAS is '$blas', not OpenBLAS: PyTorch would be unfairly slow" >&2; exit 1 ;; esac
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DFLOWGRAD_BUILD_TESTS=OFF > /dev/null
 cmake --build "$build" -j2 --target train_bench flowgrad_cli > /dev/null
+# The machine's matmul peak, which `flowgrad inspect --profile --peak-file` compares every matmul node with.
+mkdir -p "$out"
+"$build/flowgrad" peak --thread-counts 1,2 --out "$out/peak.json"
 corpus="$build/w2v_corpus.txt"
 [ -s "$corpus" ] || bash "$root/bench/make_corpus.sh" "$corpus" 1200000
 /usr/bin/python3 "$root/bench/run.py" --build "$build" --out "$out" --corpus "$corpus" "$@"

@@ -1,7 +1,6 @@
 #include "runtime/executor.h"
 
 #include "ops/dnnl_util.h"
-#include "runtime/trace.h"
 
 namespace flowgrad::runtime {
 namespace {
@@ -47,7 +46,7 @@ void Executor::run_step(Step& s, int threads) {
   }
   auto start = std::chrono::steady_clock::now();
   s.kernel->run(args);
-  trace_step(s.name, start, std::chrono::steady_clock::now());
+  trace_step(s.label, step_, start, std::chrono::steady_clock::now());
 }
 
 void Executor::run_observed(uint64_t step, const std::function<void(size_t)>& before,

@@ -17,12 +17,14 @@
 #include "graph/graph.h"
 #include "ops/kernel.h"
 #include "runtime/threads.h"
+#include "runtime/trace.h"
 
 namespace flowgrad::runtime {
 
 struct Step {
   graph::NodeId node = graph::kNone;
   std::string name;
+  std::shared_ptr<const StepLabel> label;  // what a trace event of this step says (runtime/trace.h)
   std::unique_ptr<ops::Kernel> kernel;
   std::vector<const std::byte*> inputs;
   std::vector<std::byte*> outputs;

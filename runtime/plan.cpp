@@ -205,6 +205,10 @@ Step lower_step(const graph::Graph& g, const graph::Node& n, const std::vector<i
   Step s;
   s.node = n.id;
   s.name = n.name;
+  auto label = std::make_shared<StepLabel>(StepLabel{.node = n.id, .name = n.name, .op = n.op});
+  for (const auto& t : in_types) label->inputs.push_back(t.str());
+  for (const auto& t : out_types) label->outputs.push_back(t.str());
+  s.label = std::move(label);
   s.kernel = def.lower(ops::LowerContext{n, in_types, out_types, ops::cpu_engine()});
   for (graph::ValueId v : n.inputs) {
     int p = step_of[g.value(v).producer];

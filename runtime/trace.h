@@ -1,18 +1,75 @@
 #pragma once
-// A Chrome trace of the executor (chrome://tracing, ui.perfetto.dev): with
-// FLOWGRAD_TRACE=<path> set, every step of every plan run is recorded as a
-// complete event (node name, op, thread, start, duration) and the file
-// <path>.<rank>.json is written at exit (rank: the worker under mpirun, else 0).
-// Without the variable nothing is recorded (one branch per step).
+// A record of the executor's steps: while recording is on, every kernel run
+// by every plan becomes one event (node, op, shapes, thread, start,
+// duration). Two consumers read the same events: the Chrome trace writer
+// (chrome://tracing, ui.perfetto.dev: complete events "ph": "X", ts/dur in
+// microseconds, pid = rank, tid = the executor thread) and the profiler of
+// `flowgrad inspect --profile`.
+//
+//   start_trace("out.json");   // `flowgrad train|replay --trace out.json`
+//   ... run sessions ...
+//   stop_trace();              // writes out.json (out.<rank>.json under mpirun)
+//
+// FLOWGRAD_TRACE=<path> starts the same recording when the library loads and
+// writes <path>.<rank>.json at exit. When nothing records, the executor pays
+// one relaxed atomic load per step.
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
+#include <vector>
+
+#include "graph/graph.h"
 
 namespace flowgrad::runtime {
 
-bool tracing();
-// Records one step that ran [start, end) on the calling thread.
-void trace_step(const std::string& name, std::chrono::steady_clock::time_point start,
-                std::chrono::steady_clock::time_point end);
+// What an event says about the step that ran; made once per step when its
+// plan is compiled (never per run), shared by that step's events.
+struct StepLabel {
+  graph::NodeId node = graph::kNone;
+  std::string name;                          // the node's scope path
+  std::string op;                            // its op
+  std::vector<std::string> inputs, outputs;  // tensor types, "f32[32, 128]"
+};
+
+struct TraceEvent {
+  std::shared_ptr<const StepLabel> label;
+  uint64_t step = 0;      // the run counter the kernel got (Session::step())
+  int thread = 0;         // executor thread: 0, 1, ... in order of first event
+  double start_us = 0;    // since the recording started
+  double duration_us = 0;
+};
+
+namespace detail {
+extern std::atomic<bool> trace_on;
+}
+
+// True while a recording is on.
+inline bool tracing() { return detail::trace_on.load(std::memory_order_relaxed); }
+
+// Starts a new recording (events recorded before are dropped). `path`: the
+// Chrome trace file that flush_trace()/stop_trace() write; empty: keep the
+// events in memory only (trace_events()). Under mpirun (more than one
+// worker) each worker writes <path without .json>.<rank>.json.
+void start_trace(const std::string& path = {});
+// Writes everything recorded so far to the recording's file (no-op without
+// one); returns the file written, or "". Throws Error if it cannot write.
+std::string flush_trace();
+// flush_trace(), then stops recording and drops the events.
+std::string stop_trace();
+// A copy of the events recorded so far, in the order they ended.
+std::vector<TraceEvent> trace_events();
+// How many events were recorded so far.
+size_t trace_event_count();
+
+// Records one step that ran [start, end) on the calling thread (the executor calls it).
+void trace_step(const std::shared_ptr<const StepLabel>& label, uint64_t step,
+                std::chrono::steady_clock::time_point start, std::chrono::steady_clock::time_point end);
+
+// Writes `events` as a Chrome trace JSON object to `path`, `pid` = rank.
+void write_chrome_trace(const std::string& path, std::span<const TraceEvent> events, int pid);
 
 }  // namespace flowgrad::runtime

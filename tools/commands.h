@@ -21,6 +21,7 @@ Command add_train_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
 Command add_neighbors_command(CLI::App& app);
 Command add_analogy_command(CLI::App& app);
+Command add_peak_command(CLI::App& app);  // tools/peak.h
 
 // The pass pipeline and its environment switches, for --help.
 std::string passes_help();

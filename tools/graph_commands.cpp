@@ -1,4 +1,5 @@
-// flowgrad ops | dot | inspect: look at the registry and at graph files.
+// flowgrad ops | dot | inspect: look at the registry and at graph files
+// (inspect --profile: tools/profile.h).
 
 #include <cstdio>
 #include <iostream>
@@ -11,6 +12,9 @@
 #include "runtime/graph_io.h"
 #include "runtime/plan.h"
 #include "tools/commands.h"
+#include "tools/graph_inputs.h"
+#include "tools/profile.h"
+#include "tools/trace_option.h"
 
 namespace flowgrad::tools {
 namespace {
@@ -30,17 +34,6 @@ Inputs inputs_of(const graph::Graph& g) {
     in.names.push_back(n.name + " " + t.str());
   }
   return in;
-}
-
-std::vector<graph::ValueId> fetch_targets(const graph::Graph& g) {
-  if (!g.outputs().empty()) return g.outputs();
-  std::vector<graph::ValueId> sinks;  // values nobody reads
-  for (graph::NodeId id : g.node_ids()) {
-    for (graph::ValueId v : g.node(id).outputs) {
-      if (g.uses(v).empty()) sinks.push_back(v);
-    }
-  }
-  return sinks;
 }
 
 int inspect(const std::string& path, bool table, bool all_nodes, int depth) {
@@ -108,7 +101,8 @@ Command add_dot_command(CLI::App& app) {
 }
 
 Command add_inspect_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("inspect", "Summarize a graph file: ops, parameters, cost and buffers per step");
+  auto* cmd = app.add_subcommand("inspect", "Summarize a graph file: ops, parameters, cost and buffers per step; "
+                                            "or, with --profile, run it and show where the time goes");
   auto path = std::make_shared<std::string>();
   auto table = std::make_shared<bool>(false);
   auto all_nodes = std::make_shared<bool>(false);
@@ -117,7 +111,30 @@ Command add_inspect_command(CLI::App& app) {
   auto depth = std::make_shared<int>(0);
   cmd->add_flag("--all", *all_nodes, "With --summary: also list the gradient and optimizer nodes");
   cmd->add_option("--depth", *depth, "With --summary: one row per scope of this many levels (0: per node)");
-  return [path, table, all_nodes, depth] { return inspect(*path, *table, *all_nodes, *depth); };
+  auto profiling = std::make_shared<bool>(false);
+  auto p = std::make_shared<ProfileArgs>();
+  auto* flag = cmd->add_flag("--profile", *profiling,
+                             "Run the graph --steps times (the first untimed) and print the top ops and nodes by time "
+                             "and every matmul's GFLOP/s against the machine's matmul peak");
+  flag->excludes("--summary");
+  cmd->add_option("--weights", p->weights, "With --profile: variables (safetensors)")->needs(flag);
+  cmd->add_option("--feed", p->feed, "With --profile: inputs (safetensors)")->needs(flag);
+  cmd->add_option("--steps", p->steps, "With --profile: runs, the first one untimed (default 10)")->needs(flag);
+  cmd->add_option("--peak", p->peak, "With --profile: the matmul peak in GFLOP/s")->needs(flag);
+  cmd->add_option("--peak-file", p->peak_file, "With --profile: the peak from `flowgrad peak --out` (bench/run.sh)")
+      ->needs(flag)
+      ->excludes("--peak");
+  cmd->add_option("--top", p->top, "With --profile: rows of the op and node tables")->needs(flag)->check(CLI::PositiveNumber);
+  cmd->add_flag("--serial", p->serial, "With --profile: run one node at a time, in schedule order")->needs(flag);
+  add_trace_option(cmd, p->trace);
+  return [path, table, all_nodes, depth, profiling, p] {
+    if (*profiling) {
+      p->graph = *path;
+      return profile(*p);
+    }
+    if (!p->trace.empty()) throw ValueError("inspect: --trace goes with --profile (only --profile runs the graph)");
+    return inspect(*path, *table, *all_nodes, *depth);
+  };
 }
 
 }  // namespace flowgrad::tools

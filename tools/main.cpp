@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   std::vector<std::pair<CLI::App*, tools::Command>> commands;
   for (auto add : {tools::add_ops_command, tools::add_dot_command, tools::add_inspect_command, tools::add_export_command,
                    tools::add_replay_command, tools::add_gen_data_command, tools::add_train_command, tools::add_eval_command,
-                   tools::add_neighbors_command, tools::add_analogy_command}) {
+                   tools::add_neighbors_command, tools::add_analogy_command, tools::add_peak_command}) {
     tools::Command run = add(app);
     commands.emplace_back(app.get_subcommands({}).back(), std::move(run));
   }

@@ -4,47 +4,30 @@
 #include <filesystem>
 
 #include "frontend/optimize.h"
-#include "ops/op_def.h"
 #include "runtime/graph_io.h"
 #include "runtime/safetensors.h"
 #include "runtime/session.h"
 #include "tools/commands.h"
 #include "tools/datagen.h"
+#include "tools/graph_inputs.h"
+#include "tools/trace_option.h"
 
 namespace flowgrad::tools {
 namespace {
 
 struct ReplayArgs {
-  std::string graph, weights, feed, out;
+  std::string graph, weights, feed, out, trace;
   int steps = 1;
 };
-
-// Loads weights into the workspace by variable name; unknown names are an error.
-void load_weights(const graph::Graph& g, const std::string& path, runtime::Workspace& ws) {
-  runtime::Safetensors w = runtime::read_safetensors(path);
-  for (const auto& [name, t] : w.tensors) {
-    const graph::Node* n = g.find(name);
-    if (!n || ops::get_op(n->op).source != ops::Source::variable) {
-      throw ValueError("'" + path + "': tensor '" + name + "' is not a variable of the graph");
-    }
-    const graph::TensorType& want = g.value(n->outputs[0]).type;
-    if (t.type() != want) {
-      throw ValueError("'" + path + "': tensor '" + name + "' is " + t.type().str() + ", the graph expects " + want.str());
-    }
-    ws.set(name, t);
-  }
-}
 
 int replay(const ReplayArgs& a) {
   graph::Graph g = runtime::load_graph(a.graph);
   if (g.outputs().empty()) throw ValueError("'" + a.graph + "' marks no outputs to fetch");
   runtime::Workspace ws;
   if (!a.weights.empty()) load_weights(g, a.weights, ws);
-  runtime::Feeds feeds;
-  if (!a.feed.empty()) {
-    for (auto& [name, t] : runtime::read_safetensors(a.feed).tensors) feeds.emplace_back(name, t);
-  }
+  runtime::Feeds feeds = read_feeds(a.feed);
   runtime::Session sess(g, ws, frontend::with_passes());
+  TraceFile trace(a.trace);
   for (int step = 1; step <= a.steps; ++step) {
     auto out = sess.run(feeds, g.outputs());
     std::printf("step %d:", step);
@@ -55,6 +38,7 @@ int replay(const ReplayArgs& a) {
     }
     std::printf("\n");
   }
+  trace.finish();
   if (!a.out.empty()) {
     std::filesystem::create_directories(a.out);
     runtime::Safetensors w;
@@ -75,6 +59,7 @@ Command add_replay_command(CLI::App& app) {
   cmd->add_option("--feed", a->feed, "Inputs to feed every step (safetensors, names = input node names)");
   cmd->add_option("--steps", a->steps, "Number of runs (a training graph trains one step per run)")->check(CLI::PositiveNumber);
   cmd->add_option("--out", a->out, "Folder to write the final variables to");
+  add_trace_option(cmd, a->trace);
   return [a] { return replay(*a); };
 }
 

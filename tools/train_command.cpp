@@ -1,6 +1,7 @@
 // flowgrad train word2vec|lstm|bert
 
 #include "tools/commands.h"
+#include "tools/trace_option.h"
 #include "tools/train.h"
 #include "tools/workers.h"
 
@@ -37,14 +38,17 @@ Command add_train_command(CLI::App& app) {
   cmd->add_option("--resume", a->resume,
                   "Continue from a checkpoint: a step-* folder, or a --checkpoint-dir (its newest good one); "
                   "with any number of workers (keep --batch-size x workers to continue the same trajectory)");
-  return [model, a] {
+  auto trace = std::make_shared<std::string>();
+  add_trace_option(cmd, *trace);
+  return [model, a, trace] {
     if (a->checkpoint_every > 0 && a->checkpoint_dir.empty()) throw ValueError("--checkpoint-every needs --checkpoint-dir");
     if (!a->init_from.empty() && *model != "bert") throw ValueError("--init-from is for `flowgrad train bert`");
     if (a->cbow && *model != "word2vec") throw ValueError("--cbow is for `flowgrad train word2vec`");
     if (!is_main_worker()) a->out.clear();  // only rank 0 writes weights, vectors and metrics
-    if (*model == "word2vec") return train_word2vec(*a);
-    if (*model == "lstm") return train_lstm(*a);
-    return train_bert(*a);
+    TraceFile file(*trace);
+    int rc = *model == "word2vec" ? train_word2vec(*a) : *model == "lstm" ? train_lstm(*a) : train_bert(*a);
+    file.finish();
+    return rc;
   };
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `mpirun -np 2 flowgrad train ...`: word2vec on 2 workers with batch b writes
 # exactly the vectors of 1 worker with batch 2b, only rank 0 prints and
-# writes; the LSTM classifier and BERT train on 2 workers.
+# writes; the LSTM classifier (with --trace: a trace per worker) and BERT
+# train on 2 workers.
 #   train_workers_test.sh <build dir> <mpirun command...>
 set -euo pipefail
 build=$1
@@ -26,10 +27,18 @@ if [ "$wrote" != 1 ]; then
 fi
 echo "ok   word2vec: 2 workers x 128 == 1 worker x 256 (vectors.txt identical), rank 0 alone prints"
 
-"${mpirun[@]}" "$flowgrad" train lstm --data "$tmp/data" --steps 10 --batch-size 16 --out "$tmp/lstm" >"$tmp/lstm.log" 2>&1
+"${mpirun[@]}" "$flowgrad" train lstm --data "$tmp/data" --steps 10 --batch-size 16 --out "$tmp/lstm" \
+  --trace "$tmp/lstm_trace.json" >"$tmp/lstm.log" 2>&1
 grep "LSTM test accuracy" "$tmp/lstm.log" >/dev/null
 test -s "$tmp/lstm/lstm.safetensors"
-echo "ok   lstm on 2 workers"
+# --trace under mpirun: one Chrome trace per worker, pid = rank
+for rank in 0 1; do
+  /usr/bin/python3 -c 'import json, sys
+events = [e for e in json.load(open(sys.argv[1]))["traceEvents"] if e["ph"] == "X"]
+assert len(events) > 100 and {e["pid"] for e in events} == {int(sys.argv[2])}, (len(events), sys.argv)' \
+    "$tmp/lstm_trace.$rank.json" "$rank"
+done
+echo "ok   lstm on 2 workers (a trace per worker)"
 "${mpirun[@]}" "$flowgrad" train bert --data "$tmp/data" --steps 3 --batch-size 8 --out "$tmp/bert" >"$tmp/bert.log" 2>&1
 grep "BERT test accuracy" "$tmp/bert.log" >/dev/null
 test -s "$tmp/bert/model.safetensors"
