@@ -53,14 +53,6 @@ float fast_logsumexp(const float* x, int64_t c) {
   return m + std::log(lane_sum(c, [&](int64_t j) { return math::exp_nonpositive(x[j] - m); }));
 }
 
-struct Reference {
-  template <class T>
-  double operator()(const T* x, int64_t c) const { return logsumexp(x, c); }
-};
-struct Fast {
-  double operator()(const float* x, int64_t c) const { return fast_logsumexp(x, c); }
-};
-
 std::vector<TensorType> infer_forward(const InferContext& ctx) {
   const TensorType &x = ctx.in(0), &y = ctx.in(1);
   const auto& a = ctx.attrs_as<CrossEntropyAttrs>();
@@ -106,7 +98,7 @@ class ForwardKernel final : public Kernel {
   ForwardKernel(CrossEntropyAttrs a, Rows g, DType lt) : a_(std::move(a)), g_(g), lt_(lt), row_loss_(g.rows) {}
   void run(const KernelArgs& k) override {
     int64_t count =
-        row_losses(k.in<float>(0), k.inputs[1], lt_, g_, a_.ignore_index, row_loss_.data(), k.threads, Fast{});
+        row_losses(k.in<float>(0), k.inputs[1], lt_, g_, a_.ignore_index, row_loss_.data(), k.threads, fast_logsumexp);
     write_loss(a_, row_loss_.data(), g_.rows, count, k.out<float>(0));
   }
   double cost() const override { return static_cast<double>(g_.rows * g_.classes) * 4; }
@@ -192,7 +184,7 @@ FLOWGRAD_REGISTER_OP({
       graph::with_float(in[0].dtype(), [&](auto tag) {
         using T = decltype(tag);
         int64_t count =
-            row_losses(in[0].data<T>(), in[1].raw(), in[1].dtype(), g, a.ignore_index, loss.data(), 1, Reference{});
+            row_losses(in[0].data<T>(), in[1].raw(), in[1].dtype(), g, a.ignore_index, loss.data(), 1, logsumexp<T>);
         write_loss(a, loss.data(), g.rows, count, out[0].data<T>());
       });
     },

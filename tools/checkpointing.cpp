@@ -161,4 +161,11 @@ void seek_batcher(text::Batcher& batcher, const DataPosition& position, const st
   batcher.seek(p);
 }
 
+int64_t resume_batcher(const ResumeFrom& from, const Phase& phase, const TrainArgs& args, runtime::Session& sess,
+                       text::Batcher& batcher) {
+  Resumed r = resume(from, phase, args, sess);
+  seek_batcher(batcher, r.position, from.path);
+  return r.step;
+}
+
 }  // namespace flowgrad::tools

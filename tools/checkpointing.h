@@ -68,4 +68,9 @@ std::string write_checkpoint(const TrainArgs& args, const Phase& phase, int64_t 
 DataPosition batcher_position(const text::Batcher& batcher);
 void seek_batcher(text::Batcher& batcher, const DataPosition& position, const std::string& checkpoint);
 
+// resume(), then the batcher moved to the checkpoint's data position; returns
+// the steps done.
+int64_t resume_batcher(const ResumeFrom& from, const Phase& phase, const TrainArgs& args, runtime::Session& sess,
+                       text::Batcher& batcher);
+
 }  // namespace flowgrad::tools

@@ -15,11 +15,11 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "models/bert.h"
+#include "models/json_fields.h"
 #include "models/lstm_classifier.h"
 #include "models/word2vec.h"
 #include "runtime/graph_io.h"
@@ -51,34 +51,20 @@ Tensor ints(const graph::Shape& shape, text::CounterRng& rng, int64_t lo, int64_
   return t;
 }
 
+// The --config object (empty without --config): models/json_fields.h's reading.
 nlohmann::json json_object(const std::string& path) {
-  if (path.empty()) return nlohmann::json::object();
-  std::ifstream f(path);
-  if (!f) throw FormatError("cannot open '" + path + "'");
-  auto j = nlohmann::json::parse(f, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw FormatError("'" + path + "' is not a JSON object");
-  return j;
-}
-
-template <class T>
-void field(const nlohmann::json& j, const char* key, T& out, const std::string& path) {
-  if (!j.contains(key)) return;
-  try {
-    out = j.at(key).get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw FormatError("'" + path + "': field '" + key + "' has the wrong type");
-  }
+  return path.empty() ? nlohmann::json::object() : models::read_json_object(path);
 }
 
 void export_word2vec(const ExportArgs& a, Exported& e, text::CounterRng& rng) {
   if (a.inference) throw ValueError("export word2vec: there is no inference graph (the vectors are the weights)");
   models::Word2VecConfig c{.seed = a.seed};
   auto j = json_object(a.config);
-  field(j, "mode", c.mode, a.config);
-  field(j, "dim", c.dim, a.config);
-  field(j, "window", c.window, a.config);
-  field(j, "negatives", c.negatives, a.config);
-  field(j, "lr", c.lr, a.config);
+  models::read_field(j, "mode", c.mode, a.config);
+  models::read_field(j, "dim", c.dim, a.config);
+  models::read_field(j, "window", c.window, a.config);
+  models::read_field(j, "negatives", c.negatives, a.config);
+  models::read_field(j, "lr", c.lr, a.config);
   models::Word2Vec m = models::word2vec(e.b, c, a.vocab_size, a.batch_size, 1000);
   e.b.output(m.loss);
   e.b.output(m.train.step);
@@ -98,12 +84,12 @@ void export_word2vec(const ExportArgs& a, Exported& e, text::CounterRng& rng) {
 void export_lstm(const ExportArgs& a, Exported& e, text::CounterRng& rng) {
   models::LstmClassifierConfig c{.vocab_size = a.vocab_size, .seed = a.seed};
   auto j = json_object(a.config);
-  field(j, "embedding_dim", c.embedding_dim, a.config);
-  field(j, "hidden_size", c.hidden_size, a.config);
-  field(j, "num_layers", c.num_layers, a.config);
-  field(j, "bidirectional", c.bidirectional, a.config);
-  field(j, "dropout", c.dropout, a.config);
-  field(j, "num_labels", c.num_labels, a.config);
+  models::read_field(j, "embedding_dim", c.embedding_dim, a.config);
+  models::read_field(j, "hidden_size", c.hidden_size, a.config);
+  models::read_field(j, "num_layers", c.num_layers, a.config);
+  models::read_field(j, "bidirectional", c.bidirectional, a.config);
+  models::read_field(j, "dropout", c.dropout, a.config);
+  models::read_field(j, "num_labels", c.num_labels, a.config);
   int64_t n = a.batch_size, t = a.seq_len;
   auto m = models::lstm_classifier(e.b, c, n, t, !a.inference);
   if (a.inference) {

@@ -79,11 +79,7 @@ int64_t pretrain_bert(const TrainArgs& args, const models::BertConfig& c, const 
                  .next_batch = [&] { return mlm_feeds(batcher.next(), kPredictions); },
                  .position = [&] { return batcher_position(batcher); }};
   int64_t done = 0;
-  if (from) {
-    Resumed r = resume(*from, loop.phase, args, sess);
-    seek_batcher(batcher, r.position, from->path);
-    done = r.step;
-  }
+  if (from) done = resume_batcher(*from, loop.phase, args, sess, batcher);
   train_loop(args, sess, heads.loss, train, loop, done);
   ws.erase_containing("optimizer/");  // fine-tuning starts with fresh optimizer state
   return steps;
@@ -154,9 +150,7 @@ int train_bert(const TrainArgs& args) {
                  .position = [&] { return batcher_position(train); }};
   int64_t done = 0;
   if (from && (finetuning_resumes || !args.init_from.empty())) {  // with --init-from, only fine-tuning checkpoints fit
-    Resumed r = resume(*from, loop.phase, args, sess);
-    seek_batcher(train, r.position, from->path);
-    done = r.step;
+    done = resume_batcher(*from, loop.phase, args, sess, train);
   }
   train_loop(args, sess, head.loss, opt, loop, done);
   double acc = accuracy(eval_sess, ehead.logits, test, bert_feeds);

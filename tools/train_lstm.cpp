@@ -39,11 +39,7 @@ int train_lstm(const TrainArgs& args) {
                  .next_batch = [&] { return lstm_feeds(train.next()); },
                  .position = [&] { return batcher_position(train); }};
   int64_t done = 0;
-  if (auto from = load_resume(args)) {
-    Resumed r = resume(*from, loop.phase, args, sess);
-    seek_batcher(train, r.position, from->path);
-    done = r.step;
-  }
+  if (auto from = load_resume(args)) done = resume_batcher(*from, loop.phase, args, sess, train);
   train_loop(args, sess, m.loss, opt, loop, done);
   double acc = accuracy(eval_sess, eval.logits, test, lstm_feeds);
   std::printf("LSTM test accuracy: %.1f%% (%lld held-out sentences)\n", 100 * acc,

@@ -75,63 +75,59 @@ TEST_CASE("grad of a non-scalar loss without a seed is an error") {
                        ShapeError);
 }
 
-// f(x) = Σ tanh(W x)²; H·v from grad-of-grad vs finite differences of ∇f.
-TEST_CASE("Hessian-vector product by grad of grad matches finite differences of the gradient") {
+// f(x) = Σ tanh(W x)²; H·v from grad-of-grad vs central finite differences
+// of ∇f along v, with the graph run by `run(at, e)` (e at x = at).
+template <class T>
+struct Hvp {
   Builder b;
-  Expr x = b.input("x", f32({6, 1}));
-  Expr v = b.input("v", f32({6, 1}));
-  Expr w = b.constant(random_tensor(f32({5, 6}), 3, -1, 1));
-  Expr t = ops::tanh(ops::matmul(w, x));
-  Expr f = ops::reduce_sum(t * t);
-  Expr gx = autodiff::grad(f, {x})[0];
-  Expr hv = autodiff::grad(ops::reduce_sum(gx * v), {x})[0];
-
-  Tensor xs = random_tensor(f32({6, 1}), 4, -1, 1), vs = random_tensor(f32({6, 1}), 5, -1, 1);
-  runtime::Session sess(b.graph());
-  Tensor got = sess.run({{"x", xs}, {"v", vs}}, {hv.id()})[0].clone();
-
-  const float eps = 1e-2f;
-  Tensor xp = xs.clone(), xm = xs.clone();
-  for (int64_t i = 0; i < 6; ++i) {
-    xp.data<float>()[i] += eps * vs.data<float>()[i];
-    xm.data<float>()[i] -= eps * vs.data<float>()[i];
+  Expr x, v, gx, hv;
+  Tensor xs, vs;
+  explicit Hvp(DType dtype) {
+    TensorType t{dtype, {6, 1}};
+    x = b.input("x", t);
+    v = b.input("v", t);
+    Expr w = b.constant(random_tensor({dtype, {5, 6}}, 3, -1, 1));
+    Expr th = ops::tanh(ops::matmul(w, x));
+    Expr f = ops::reduce_sum(th * th);
+    gx = autodiff::grad(f, {x})[0];
+    hv = autodiff::grad(ops::reduce_sum(gx * v), {x})[0];
+    xs = random_tensor(t, 4, -1, 1);
+    vs = random_tensor(t, 5, -1, 1);
   }
-  Tensor gp = sess.run({{"x", xp}, {"v", vs}}, {gx.id()})[0].clone();
-  Tensor gm = sess.run({{"x", xm}, {"v", vs}}, {gx.id()})[0].clone();
-  Tensor fd(f32({6, 1}));
-  for (int64_t i = 0; i < 6; ++i) fd.data<float>()[i] = (gp.data<float>()[i] - gm.data<float>()[i]) / (2 * eps);
-  CHECK_CLOSE(got, fd, 2e-3);
+  template <class Run>
+  Tensor finite_differences(double eps, Run run) const {
+    Tensor xp = xs.clone(), xm = xs.clone();
+    for (int64_t i = 0; i < 6; ++i) {
+      xp.data<T>()[i] += static_cast<T>(eps) * vs.data<T>()[i];
+      xm.data<T>()[i] -= static_cast<T>(eps) * vs.data<T>()[i];
+    }
+    Tensor gp = run(xp, gx), gm = run(xm, gx);
+    Tensor fd(xs.type());
+    for (int64_t i = 0; i < 6; ++i) fd.data<T>()[i] = (gp.data<T>()[i] - gm.data<T>()[i]) / static_cast<T>(2 * eps);
+    return fd;
+  }
+};
+
+TEST_CASE("Hessian-vector product by grad of grad matches finite differences of the gradient") {
+  Hvp<float> h(DType::f32);
+  runtime::Session sess(h.b.graph());
+  auto run = [&](const Tensor& at, Expr e) { return sess.run({{"x", at}, {"v", h.vs}}, {e.id()})[0].clone(); };
+  Tensor got = run(h.xs, h.hv);
+  CHECK_CLOSE(got, h.finite_differences(1e-2, run), 2e-3);
 }
 
 // The same in double precision on the reference interpreter: central
 // differences of ∇f with step 1e-5 along v (truncation ~1e-10, rounding
 // ~1e-11), so the match is tight.
 TEST_CASE("Hessian-vector product in double precision matches finite differences to 1e-8") {
-  Builder b;
-  Expr x = b.input("x", f64({6, 1}));
-  Expr v = b.input("v", f64({6, 1}));
-  Expr w = b.constant(random_tensor(f64({5, 6}), 3, -1, 1));
-  Expr t = ops::tanh(ops::matmul(w, x));
-  Expr f = ops::reduce_sum(t * t);
-  Expr gx = autodiff::grad(f, {x})[0];
-  Expr hv = autodiff::grad(ops::reduce_sum(gx * v), {x})[0];
-
-  Tensor xs = random_tensor(f64({6, 1}), 4, -1, 1), vs = random_tensor(f64({6, 1}), 5, -1, 1);
+  Hvp<double> h(DType::f64);
   runtime::Workspace ws;
-  auto run = [&](const Tensor& at, Expr e) { return runtime::run_reference(b.graph(), {{"x", at}, {"v", vs}}, {e.id()}, ws)[0]; };
-  Tensor got = run(xs, hv);
-
-  const double eps = 1e-5;
-  Tensor xp = xs.clone(), xm = xs.clone();
-  for (int64_t i = 0; i < 6; ++i) {
-    xp.data<double>()[i] += eps * vs.data<double>()[i];
-    xm.data<double>()[i] -= eps * vs.data<double>()[i];
-  }
-  Tensor gp = run(xp, gx), gm = run(xm, gx);
-  Tensor fd(f64({6, 1}));
-  for (int64_t i = 0; i < 6; ++i) fd.data<double>()[i] = (gp.data<double>()[i] - gm.data<double>()[i]) / (2 * eps);
+  auto run = [&](const Tensor& at, Expr e) {
+    return runtime::run_reference(h.b.graph(), {{"x", at}, {"v", h.vs}}, {e.id()}, ws)[0];
+  };
+  Tensor got = run(h.xs, h.hv);
   CHECK(got.dtype() == DType::f64);
-  CHECK_CLOSE(got, fd, 1e-8);
+  CHECK_CLOSE(got, h.finite_differences(1e-5, run), 1e-8);
 }
 
 }  // namespace
