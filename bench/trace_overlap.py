@@ -4,7 +4,7 @@
 #   python3 bench/trace_overlap.py /tmp/tr.0.json /tmp/tr.1.json
 import json, sys
 for path in sys.argv[1:]:
-    ev = json.load(open(path))['traceEvents']
+    ev = [e for e in json.load(open(path))['traceEvents'] if e.get('ph') == 'X']  # complete events (not metadata)
     ev.sort(key=lambda e: e['ts'])
     coll = [e for e in ev if '/allreduce' in e['name'] or '/allgather_rows' in e['name']]
     comp = [e for e in ev if e not in coll]

@@ -2,13 +2,18 @@
 // performance issue (bench/README.md), one workload and thread count per
 // process so that runs do not share caches, allocator state or thread pools.
 //
-//   train_bench WORKLOAD THREADS [STEPS]
+//   train_bench WORKLOAD THREADS [STEPS] [--bucket-mb MB]
 //
 //   bert-mini  vocab 30522, 4 layers, hidden 256, 4 heads, FFN 1024, seq 128,
 //              batch 32, MLM on 20 positions (15%) with tied decoder + NSP, AdamW
 //   bert-base  12 layers, hidden 768, 12 heads, FFN 3072, seq 128, batch 8
 //   lstm       vocab 20000, embedding 128, LSTM 256, 1 layer, seq 64, batch 64, Adam
 //   bilstm2    the same with 2 bidirectional layers
+//
+// --bucket-mb: data parallel (docs/distributed.md): gradients averaged over
+// the workers of `mpirun -np N train_bench ...` in allreduce buckets of MB;
+// with FLOWGRAD_TRACE set, each worker's trace shows the overlap
+// (bench/trace_overlap.py). Batch sizes are per worker.
 //
 // Prints one JSON line (bench/run.sh collects them): per-step throughput
 // median/min/max over STEPS timed steps after one warm-up step, the time of
@@ -19,6 +24,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "bench/bench_util.h"
@@ -31,6 +37,7 @@ using namespace flowgrad;
 namespace {
 
 struct Workload {
+  std::optional<optim::DataParallel> data_parallel;
   Builder b;
   Expr loss, step;
   runtime::Feeds feeds;
@@ -47,6 +54,10 @@ Tensor int_tensor(Shape s, int64_t mod, int64_t salt) {
   return t;
 }
 
+Expr minimize(Workload& w, Expr loss, const optim::Optimizer& opt) {
+  return w.data_parallel ? optim::minimize(w.b, loss, opt, *w.data_parallel).step : optim::minimize(w.b, loss, opt).step;
+}
+
 void build_bert(Workload& w, const models::BertConfig& c, int64_t batch, int64_t seq) {
   const int64_t predictions = (seq * 15 + 99) / 100;  // 15% of the tokens, rounded up
   auto in = models::bert_inputs(w.b, batch, seq);
@@ -56,7 +67,7 @@ void build_bert(Workload& w, const models::BertConfig& c, int64_t batch, int64_t
   auto enc = models::bert_encoder(w.b, c, in, {.training = true, .seed = 1});
   auto heads = models::bert_pretraining_heads(w.b, c, enc, positions, mlm_labels, nsp_labels);
   w.loss = heads.loss;
-  w.step = optim::minimize(w.b, heads.loss, optim::AdamW{.lr = 1e-4, .weight_decay = 0.01}).step;
+  w.step = minimize(w, heads.loss, optim::AdamW{.lr = 1e-4, .weight_decay = 0.01});
 
   Tensor segments({DType::i32, {batch, seq}}), attention({DType::f32, {batch, seq}}), pos({DType::i32, {batch, predictions}});
   for (int64_t i = 0; i < batch * seq; ++i) {
@@ -81,7 +92,7 @@ void build_lstm(Workload& w, int64_t layers, bool bidirectional) {
                                  .bidirectional = bidirectional, .dropout = 0.1, .num_labels = 2};
   auto m = models::lstm_classifier(w.b, c, kBatch, kSeq, true);
   w.loss = m.loss;
-  w.step = optim::minimize(w.b, m.loss, optim::Adam{.lr = 1e-3}).step;
+  w.step = minimize(w, m.loss, optim::Adam{.lr = 1e-3});
   Tensor lengths({DType::i32, {kBatch}});
   for (int64_t i = 0; i < kBatch; ++i) lengths.data<int32_t>()[i] = kSeq;
   w.feeds = {{"ids", int_tensor({kBatch, kSeq}, c.vocab_size, 1)}, {"lengths", lengths}, {"labels", int_tensor({kBatch}, 2, 2)}};
@@ -115,7 +126,7 @@ double peak_rss_mib() {
 
 int main(int argc, char** argv) try {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: train_bench bert-mini|bert-base|lstm|bilstm2 THREADS [STEPS]\n");
+    std::fprintf(stderr, "usage: train_bench bert-mini|bert-base|lstm|bilstm2 THREADS [STEPS] [--bucket-mb MB]\n");
     return 2;
   }
   const std::string name = argv[1];
@@ -125,6 +136,13 @@ int main(int argc, char** argv) try {
   runtime::set_num_threads(threads);
 
   Workload w;
+  if (argc > 5 && std::string(argv[4]) == "--bucket-mb") {
+    const double mb = std::atof(argv[5]);
+    if (!(mb > 0)) throw ValueError("--bucket-mb must be positive");
+    w.data_parallel = optim::DataParallel{.bucket_bytes = static_cast<int64_t>(mb * (1 << 20))};
+  } else if (argc > 4) {
+    throw ValueError(std::string("unknown argument '") + argv[4] + "' (expected --bucket-mb MB)");
+  }
   build(w, name);
   runtime::Session session(w.b.graph());
   double loss = 0;
