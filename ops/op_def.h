@@ -125,9 +125,10 @@ struct OpDef {
   // Draws random numbers: never merged (CSE) or folded (constant folding).
   bool random = false;
   // Output 0 may share input 0's buffer when input 0 dies here (this node is
-  // its last reader) and has output 0's type: the memory planner then runs
-  // the node in place. Set only where the kernel reads each element before
-  // writing that same element (oneDNN eltwise and binary allow dst == src).
+  // its last reader) and has output 0's dtype and size: the memory planner
+  // then runs the node in place. Set only where the kernel reads each element
+  // before writing that same element (oneDNN eltwise and binary allow
+  // dst == src; reshape then copies nothing).
   bool inplace_ok = false;
   // Scheduled as soon as its inputs are ready, before other ready nodes
   // (collectives: a gradient bucket's allreduce should start while backward

@@ -27,10 +27,18 @@ inline uint64_t hash_name(std::string_view s) {
   return h;
 }
 
+// 53 random bits: the integer behind uniform01.
+inline uint64_t random_bits53(uint64_t key, uint64_t counter) { return mix64(key ^ mix64(counter)) >> 11; }
+
 // Uniform in [0, 1).
 inline double uniform01(uint64_t key, uint64_t counter) {
-  return static_cast<double>(mix64(key ^ mix64(counter)) >> 11) * 0x1.0p-53;
+  return static_cast<double>(random_bits53(key, counter)) * 0x1.0p-53;
 }
+
+// uniform01(key, c) >= p exactly when random_bits53(key, c) >= this (p in
+// [0, 1]; p·2^53 is exact in double): the comparison in integers, which
+// vectorizes.
+inline uint64_t bits53_threshold(double p) { return static_cast<uint64_t>(std::ceil(p * 0x1.0p53)); }
 
 // Standard normal (Box-Muller on two counters).
 inline double normal01(uint64_t key, uint64_t counter) {

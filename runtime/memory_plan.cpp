@@ -70,7 +70,7 @@ std::vector<Buffer> collect(const graph::Graph& g, std::span<const Step> steps, 
     if (!def.inplace_ok || io.inputs[i].empty() || io.outputs[i].empty()) continue;
     graph::ValueId in0 = io.inputs[i][0], out0 = io.outputs[i][0];
     int from = storage[in0] == graph::kNone ? -1 : buffer_of[storage[in0]];
-    if (from >= 0 && buffer_of[out0] >= 0 && g.value(in0).type == g.value(out0).type &&
+    if (from >= 0 && buffer_of[out0] >= 0 && g.value(in0).type.dtype == g.value(out0).type.dtype &&
         bufs[from].bytes == bufs[buffer_of[out0]].bytes) {
       bufs[buffer_of[out0]].takes_over = from;
     }

@@ -46,6 +46,20 @@ struct OnesDropout {
   }
 };
 
+TEST_CASE("the kernel's integer keep test equals uniform01 >= p, the reference's") {
+  const uint64_t key = ops::random_key(7, 11);
+  for (double p : {0.0, 0.1, 1.0 / 3.0, 0.5, 0.9, 1.0}) {
+    const uint64_t threshold = ops::bits53_threshold(p);
+    int64_t differ = 0;
+    for (uint64_t c = 0; c < 100000; ++c) differ += (ops::uniform01(key, c) >= p) != (ops::random_bits53(key, c) >= threshold);
+    CHECK_MESSAGE(differ == 0, "p = " << p);
+  }
+  // At the boundary itself: the draw equal to p is kept, the one below is not.
+  const uint64_t t = ops::bits53_threshold(0.25);
+  CHECK(static_cast<double>(t) * 0x1.0p-53 == 0.25);
+  CHECK(static_cast<double>(t - 1) * 0x1.0p-53 < 0.25);
+}
+
 TEST_CASE("dropout masks are identical with 1 and 2 threads, and new at every step") {
   OnesDropout net({.p = 0.3, .seed = 42});
   runtime::Session one(net.g, {.threads = 1}), two(net.g, {.threads = 2});

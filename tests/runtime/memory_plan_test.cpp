@@ -2,6 +2,7 @@
 
 #include "frontend/flowgrad.h"
 #include "mlp_fixture.h"
+#include "ops/reshape.h"
 #include "testing.h"
 
 namespace flowgrad::testing {
@@ -62,6 +63,20 @@ TEST_CASE("elementwise chains run in place; a fetched value is never overwritten
   CHECK(r.in_place == 3);
   CHECK(r.planned_peak == 2 * 4032);  // two 64-byte aligned blocks of 4000 bytes
   CHECK(r.no_reuse_total == 5 * 4032);
+}
+
+TEST_CASE("a reshape of a dying value runs in place and copies nothing") {
+  Builder b;
+  Expr x = b.input("x", f32({10, 100}));
+  Expr a = x * 2.0f;                                    // x is fed: a gets its own block
+  Expr r = ops::reshape(a, {1000});                     // a dies here: r takes its block
+  Expr y = ops::reshape(ops::tanh(r), {4, 250}) + 1.0f;  // tanh, reshape and add: in place too
+  runtime::Session sess(b.graph()), plain(b.graph(), {.plan_memory = false});
+  Tensor xs = random_tensor(f32({10, 100}), 29);
+  CHECK(graph::identical(sess.run({{"x", xs}}, {y.id()})[0], plain.run({{"x", xs}}, {y.id()})[0]));
+  const runtime::MemoryReport& rep = sess.last_plan()->memory();
+  CHECK(rep.in_place == 4);
+  CHECK(rep.planned_peak == 4032);  // one 64-byte aligned block of 4000 bytes for the whole chain
 }
 
 TEST_CASE("reusing a block orders the new writer after the old readers (parallel runs stay correct)") {
