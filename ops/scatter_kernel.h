@@ -54,6 +54,17 @@ class RowGroups {
     for (int64_t k = starts_[g]; k < starts_[g + 1]; ++k) f(sorted_[static_cast<size_t>(k)].second);
   }
 
+  // acc[j] = Σ rows[p·d + j0 + j] over the group's positions p (increasing),
+  // for j in [0, w): each column is summed in position order, as a
+  // column-at-a-time loop would, while the rows are read contiguously.
+  void sum_rows(int64_t g, const float* rows, int64_t d, int64_t j0, int64_t w, float* acc) const {
+    std::fill(acc, acc + w, 0.0f);
+    for_each_position(g, [&](int64_t p) {
+      const float* r = rows + p * d + j0;
+      for (int64_t j = 0; j < w; ++j) acc[j] += r[j];
+    });
+  }
+
   // body(g) for every group, in parallel blocks of about kBlock / row_size groups.
   template <class Body> void parallel_groups(int64_t row_size, int threads, Body&& body) const {
     int64_t block = std::max<int64_t>(1, kBlock / std::max<int64_t>(1, row_size));

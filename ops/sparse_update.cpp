@@ -1,5 +1,6 @@
 #include "ops/sparse_update.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "ops/scatter_kernel.h"
@@ -57,11 +58,20 @@ Dims dims_of(std::span<const TensorType> in) {
 
 std::string who(const graph::Node& n) { return n.name + " (" + n.op + ")"; }
 
-// Σ of column j over the group's rows, in position order.
-float group_sum(const RowGroups& groups, int64_t g, const float* rows, int64_t d, int64_t j) {
-  float s = 0.0f;
-  groups.for_each_position(g, [&](int64_t p) { s += rows[p * d + j]; });
-  return s;
+// Each group's update runs over its row in column blocks of this many
+// elements, the block's gradient sums in a stack buffer (RowGroups::sum_rows).
+constexpr int64_t kColumns = 256;
+
+// body(j0, w, grad) for the column blocks of group g's row; grad[0, w) holds
+// the summed gradient of columns [j0, j0 + w).
+template <class Body>
+void for_column_blocks(const RowGroups& groups, int64_t g, const float* rows, int64_t d, Body&& body) {
+  float grad[kColumns];
+  for (int64_t j0 = 0; j0 < d; j0 += kColumns) {
+    const int64_t w = std::min(kColumns, d - j0);
+    groups.sum_rows(g, rows, d, j0, w, grad);
+    body(j0, w, grad);
+  }
 }
 
 class SparseSgdKernel final : public Kernel {
@@ -74,8 +84,10 @@ class SparseSgdKernel final : public Kernel {
     const float* rows = k.in<float>(2);
     const float lr = *k.in<float>(3), wd = static_cast<float>(a_.weight_decay);
     groups_.parallel_groups(s_.d, k.threads, [&](int64_t g) {
-      float* pr = p + groups_.row(g) * s_.d;
-      for (int64_t j = 0; j < s_.d; ++j) pr[j] -= lr * (group_sum(groups_, g, rows, s_.d, j) + wd * pr[j]);
+      for_column_blocks(groups_, g, rows, s_.d, [&](int64_t j0, int64_t w, const float* grad) {
+        float* pr = p + groups_.row(g) * s_.d + j0;
+        for (int64_t j = 0; j < w; ++j) pr[j] -= lr * (grad[j] + wd * pr[j]);
+      });
     });
   }
   double cost() const override { return static_cast<double>(s_.n * s_.d) * 4; }
@@ -104,13 +116,16 @@ class SparseAdamKernel final : public Kernel {
     const float eps = static_cast<float>(a_.eps), wd = static_cast<float>(a_.weight_decay);
     const float shrink = a_.decoupled ? 1.0f - lr * wd : 1.0f, l2 = a_.decoupled ? 0.0f : wd;
     groups_.parallel_groups(s_.d, k.threads, [&](int64_t g) {
-      const int64_t base = groups_.row(g) * s_.d;
-      for (int64_t i = base; i < base + s_.d; ++i) {
-        float gi = group_sum(groups_, g, rows, s_.d, i - base) + l2 * p[i];
-        m[i] = b1 * m[i] + (1 - b1) * gi;
-        v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-        p[i] = p[i] * shrink - lr * (m[i] * c1) / (std::sqrt(v[i] * c2) + eps);
-      }
+      for_column_blocks(groups_, g, rows, s_.d, [&](int64_t j0, int64_t w, const float* grad) {
+        const int64_t base = groups_.row(g) * s_.d + j0;
+        for (int64_t j = 0; j < w; ++j) {
+          const int64_t i = base + j;
+          float gi = grad[j] + l2 * p[i];
+          m[i] = b1 * m[i] + (1 - b1) * gi;
+          v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+          p[i] = p[i] * shrink - lr * (m[i] * c1) / (std::sqrt(v[i] * c2) + eps);
+        }
+      });
     });
   }
   double cost() const override { return static_cast<double>(s_.n * s_.d) * 10; }
