@@ -7,6 +7,15 @@
 #include "ops/parallel.h"
 #include "ops/random.h"
 
+// GCC on x86-64: one copy of a hot loop per instruction-set level, chosen
+// when the library loads (ifunc). Left out of sanitizer builds (a precaution:
+// ifunc resolvers run before ASan's start-up) and of other compilers.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define FLOWGRAD_X86_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define FLOWGRAD_X86_CLONES
+#endif
+
 namespace flowgrad::ops {
 namespace {
 
@@ -49,7 +58,7 @@ class DropoutKernel final : public Kernel {
   // y = x·scale where uniform01 >= p, else 0, compared in integers
   // (bits53_threshold). Cloned per instruction set: the per-element hash is
   // four 64-bit multiplies, which only AVX-512DQ vectorizes.
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+  FLOWGRAD_X86_CLONES
   void mask_rows(const float* x, float* y, int64_t lo, int64_t hi, uint64_t base) const {
     const uint64_t key = key_, threshold = threshold_;
     const float scale = scale_;
