@@ -39,7 +39,10 @@ bool is_identity(const DropoutAttrs& a) { return !a.training || a.p == 0; }
 class DropoutKernel final : public Kernel {
  public:
   DropoutKernel(const DropoutAttrs& a, int64_t n)
-      : key_(key_of(a)), threshold_(bits53_threshold(a.p)), scale_(a.p < 1 ? static_cast<float>(1.0 / (1.0 - a.p)) : 0.f), n_(n),
+      : key_(key_of(a)),
+        threshold_(bits53_threshold(a.p)),
+        scale_(a.p < 1 ? static_cast<float>(1.0 / (1.0 - a.p)) : 0.f),
+        n_(n),
         identity_(is_identity(a)) {}
 
   void run(const KernelArgs& k) override {
