@@ -7,15 +7,6 @@
 #include "ops/parallel.h"
 #include "ops/random.h"
 
-// GCC on x86-64: one copy of a hot loop per instruction-set level, chosen
-// when the library loads (ifunc). Left out of sanitizer builds (a precaution:
-// ifunc resolvers run before ASan's start-up) and of other compilers.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define FLOWGRAD_X86_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define FLOWGRAD_X86_CLONES
-#endif
-
 namespace flowgrad::ops {
 namespace {
 
