@@ -46,7 +46,7 @@ void Executor::run_step(Step& s, int threads) {
   }
   auto start = std::chrono::steady_clock::now();
   s.kernel->run(args);
-  trace_step(s.label, step_, start, std::chrono::steady_clock::now());
+  trace_step(s.label, step_, threads, start, std::chrono::steady_clock::now());
 }
 
 void Executor::run_observed(uint64_t step, const std::function<void(size_t)>& before,

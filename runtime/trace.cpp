@@ -120,7 +120,7 @@ void append_json_strings(std::string& out, const std::vector<std::string>& list)
   out += ']';
 }
 
-// {"name": ..., "cat": op, "ph": "X", ..., "args": {"op", "step", "inputs", "outputs"}}
+// {"name": ..., "cat": op, "ph": "X", ..., "args": {"op", "step", "team", "inputs", "outputs"}}
 void append_event(std::string& out, const TraceEvent& e, int pid) {
   const StepLabel& l = *e.label;
   out += "{\"name\": ";
@@ -133,7 +133,7 @@ void append_event(std::string& out, const TraceEvent& e, int pid) {
   out += buf;
   out += "\"args\": {\"op\": ";
   append_json_string(out, l.op);
-  out += ", \"step\": " + std::to_string(e.step) + ", \"inputs\": ";
+  out += ", \"step\": " + std::to_string(e.step) + ", \"team\": " + std::to_string(e.team) + ", \"inputs\": ";
   append_json_strings(out, l.inputs);
   out += ", \"outputs\": ";
   append_json_strings(out, l.outputs);
@@ -168,7 +168,7 @@ size_t trace_event_count() {
   return recording().events.size();
 }
 
-void trace_step(const std::shared_ptr<const StepLabel>& label, uint64_t step,
+void trace_step(const std::shared_ptr<const StepLabel>& label, uint64_t step, int team,
                 std::chrono::steady_clock::time_point start, std::chrono::steady_clock::time_point end) {
   const int thread = this_thread_index();
   std::lock_guard lock(mutex());
@@ -186,7 +186,7 @@ void trace_step(const std::shared_ptr<const StepLabel>& label, uint64_t step,
     return;
   }
   auto us = [&](auto t) { return std::chrono::duration<double, std::micro>(t - r.origin).count(); };
-  r.events.push_back({label, step, thread, us(start), us(end) - us(start)});
+  r.events.push_back({label, step, thread, us(start), us(end) - us(start), team});
 }
 
 void write_chrome_trace(const std::string& path, std::span<const TraceEvent> events, int pid) {

@@ -41,6 +41,7 @@ struct TraceEvent {
   int thread = 0;         // executor thread: 0, 1, ... in order of first event
   double start_us = 0;    // since the recording started
   double duration_us = 0;
+  int team = 1;           // threads the kernel ran with; 0: a step that waits (a collective)
 };
 
 namespace detail {
@@ -65,8 +66,9 @@ std::vector<TraceEvent> trace_events();
 // How many events were recorded so far.
 size_t trace_event_count();
 
-// Records one step that ran [start, end) on the calling thread (the executor calls it).
-void trace_step(const std::shared_ptr<const StepLabel>& label, uint64_t step,
+// Records one step that ran [start, end) on the calling thread with a team of
+// `team` threads (the executor calls it).
+void trace_step(const std::shared_ptr<const StepLabel>& label, uint64_t step, int team,
                 std::chrono::steady_clock::time_point start, std::chrono::steady_clock::time_point end);
 
 // Writes `events` as a Chrome trace JSON object to `path`, `pid` = rank.

@@ -44,7 +44,11 @@ TEST_CASE("a trace file holds one complete event per executed node per run, with
   std::filesystem::remove(path);
   const runtime::Plan& plan = *sess.last_plan();
   std::map<std::string, std::string> op_of;  // step name -> op
-  for (const runtime::Step& s : plan.steps()) op_of[s.name] = plan.graph().node(s.node).op;
+  std::map<std::string, int> team_of;        // step name -> threads it runs with
+  for (const runtime::Step& s : plan.steps()) {
+    op_of[s.name] = plan.graph().node(s.node).op;
+    team_of[s.name] = s.threads;
+  }
   REQUIRE(op_of.size() == plan.steps().size());  // names are unique
 
   std::map<std::pair<std::string, uint64_t>, int> seen;  // (node, run) -> events
@@ -56,6 +60,7 @@ TEST_CASE("a trace file holds one complete event per executed node per run, with
     REQUIRE(op_of.count(name) == 1);
     CHECK(e.at("args").at("op") == op_of[name]);
     CHECK(e.at("cat") == op_of[name]);
+    CHECK(e.at("args").at("team") == team_of[name]);
     CHECK(e.at("pid") == 0);
     CHECK(e.at("tid").get<int>() >= 0);
     CHECK(e.at("dur").get<double>() >= 0);
