@@ -15,6 +15,26 @@
 
 namespace flowgrad::tools {
 
+namespace {
+
+// Seconds per call of `run` (two untimed calls first), sorted: at least 3
+// timed calls and about `seconds` in all.
+template <class Run>
+std::vector<double> sorted_times(Run&& run, double seconds) {
+  run();
+  run();
+  std::vector<double> times;
+  double spent = 0;
+  while (times.size() < 3 || spent < seconds) {
+    times.push_back(run());
+    spent += times.back();
+  }
+  std::sort(times.begin(), times.end());
+  return times;
+}
+
+}  // namespace
+
 PeakResult measure_matmul_peak(int threads, int64_t size, double seconds) {
   using dnnl::memory;
   runtime::OpenMpThreadsScope team(threads);  // the primitive is made for the team it runs with
@@ -36,21 +56,36 @@ PeakResult measure_matmul_peak(int threads, int64_t size, double seconds) {
     stream.wait();
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  run();
-  run();
-  std::vector<double> times;
-  double spent = 0;
-  while (times.size() < 3 || spent < seconds) {
-    times.push_back(run());
-    spent += times.back();
-  }
-  std::sort(times.begin(), times.end());
+  std::vector<double> times = sorted_times(run, seconds);
   const double flops = 2.0 * static_cast<double>(size) * static_cast<double>(size) * static_cast<double>(size);
   return {.threads = threads,
           .size = size,
           .reps = static_cast<int>(times.size()),
           .best_gflops = flops / times.front() / 1e9,
           .median_gflops = flops / times[times.size() / 2] / 1e9};
+}
+
+double measure_memory_bandwidth(int threads, double seconds) {
+  using dnnl::memory;
+  runtime::OpenMpThreadsScope team(threads);
+  const dnnl::engine& engine = ops::cpu_engine();
+  constexpr int64_t kFloats = int64_t{32} << 20;  // 128 MiB per operand: far beyond the caches
+  memory::desc md({kFloats}, memory::data_type::f32, memory::format_tag::a);
+  dnnl::binary::primitive_desc pd(dnnl::binary::desc(dnnl::algorithm::binary_add, md, md, md), engine);
+  auto add = ops::make_primitive<dnnl::binary>(pd);
+  memory a(md, engine), b(md, engine), c(md, engine);
+  for (memory* m : {&a, &b, &c}) {  // touch every page before timing
+    auto* p = static_cast<float*>(m->get_data_handle());
+    std::fill(p, p + kFloats, 1.0f);
+  }
+  dnnl::stream stream(engine);
+  auto run = [&] {
+    auto start = std::chrono::steady_clock::now();
+    add.execute(stream, {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_SRC_1, b}, {DNNL_ARG_DST, c}});
+    stream.wait();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  return 3.0 * kFloats * sizeof(float) / sorted_times(run, seconds).front() / 1e9;
 }
 
 std::string peak_json(std::span<const PeakResult> results) {
@@ -61,7 +96,8 @@ std::string peak_json(std::span<const PeakResult> results) {
   j["results"] = nlohmann::json::array();
   for (const PeakResult& r : results) {
     j["results"].push_back({{"threads", r.threads}, {"size", r.size}, {"reps", r.reps},
-                            {"best_gflops", r.best_gflops}, {"median_gflops", r.median_gflops}});
+                            {"best_gflops", r.best_gflops}, {"median_gflops", r.median_gflops},
+                            {"add_gbps", r.add_gbps}});
   }
   return j.dump(2) + "\n";
 }
@@ -96,7 +132,7 @@ std::vector<PeakResult> read_peak_file(const std::string& path) {
 }
 
 Command add_peak_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("peak", "Measure the oneDNN f32 matmul peak (GFLOP/s of a large square GEMM)");
+  auto* cmd = app.add_subcommand("peak", "Measure the oneDNN f32 matmul peak (GFLOP/s of a large square GEMM) and the memory bandwidth");
   auto counts = std::make_shared<std::vector<int>>();
   auto size = std::make_shared<int64_t>(2048);
   auto seconds = std::make_shared<double>(2.0);
@@ -112,9 +148,11 @@ Command add_peak_command(CLI::App& app) {
     std::vector<PeakResult> results;
     for (int t : *counts) {
       results.push_back(measure_matmul_peak(t, *size, *seconds));
-      const PeakResult& r = results.back();
-      std::printf("%d thread%s: %.1f GFLOP/s best, %.1f median (f32 matmul %lld^3, %d runs)\n", t, t == 1 ? "" : "s",
-                  r.best_gflops, r.median_gflops, static_cast<long long>(r.size), r.reps);
+      PeakResult& r = results.back();
+      r.add_gbps = measure_memory_bandwidth(t, *seconds / 2);
+      std::printf("%d thread%s: %.1f GFLOP/s best, %.1f median (f32 matmul %lld^3, %d runs); memory %.1f GB/s (f32 add)\n",
+                  t, t == 1 ? "" : "s", r.best_gflops, r.median_gflops, static_cast<long long>(r.size), r.reps,
+                  r.add_gbps);
     }
     if (!out->empty()) {
       std::ofstream f(*out);

@@ -73,7 +73,7 @@ grep -E "^all matmuls: .* GFLOP/s" "$dir/profile.txt" > /dev/null
 
 # the peak: `flowgrad peak` writes what --peak-file reads; without either, it is measured (and said so)
 "$fg" --threads 1 peak --size 256 --seconds 0.05 --out "$dir/peak.json" > /dev/null
-"$py" -c 'import json, sys; r = json.load(open(sys.argv[1]))["results"][0]; assert r["threads"] == 1 and r["best_gflops"] > 0, r' \
+"$py" -c 'import json, sys; r = json.load(open(sys.argv[1]))["results"][0]; assert r["threads"] == 1 and r["best_gflops"] > 0 and r["add_gbps"] > 0, r' \
   "$dir/peak.json"
 "$fg" --threads 1 inspect --profile "$graph" "${inputs[@]}" --steps 2 --peak-file "$dir/peak.json" --trace "$dir/profile.json" \
   > "$dir/profile1.txt"
