@@ -107,7 +107,8 @@ void row_sums(const float* dy, const float* x, const float* gamma, float mu, flo
 }
 
 // Rows [lo, hi) of the backward pass: dx, and this block's partial sums of
-// dgamma (pg) and dbeta (pb), each [H].
+// dgamma (pg) and dbeta (pb), each [H]. Cloned per instruction set (parallel.h).
+FLOWGRAD_X86_CLONES
 void backward_rows(const KernelArgs& k, const Rows& g, double eps, int64_t lo, int64_t hi, float* pg, float* pb) {
   const float *dy = k.in<float>(0), *x = k.in<float>(1), *mean = k.in<float>(2), *var = k.in<float>(3);
   const float* gamma = k.in<float>(4);

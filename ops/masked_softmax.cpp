@@ -42,6 +42,8 @@ struct Geometry {
 };
 
 // y for rows [lo, hi): z = x·scale + mask, max-shifted exp, normalized.
+// Cloned per instruction set (parallel.h).
+FLOWGRAD_X86_CLONES
 void softmax_rows(const float* x, const float* mask, float* y, const Geometry& g, float scale, int64_t lo, int64_t hi) {
   const int64_t n = g.n;
   for (int64_t r = lo; r < hi; ++r) {

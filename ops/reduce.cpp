@@ -109,9 +109,9 @@ std::optional<RunGeometry> run_geometry(const Coalesced& c) {
 
 // acc[0, width) <- the column reductions of a [rows, width] block at p whose
 // rows are `stride` apart. One column uses four chains (then a fixed combine)
-// so it is not bound by add latency.
+// so it is not bound by add latency. Cloned per instruction set (parallel.h).
 template <class Acc>
-void accumulate(const float* p, int64_t rows, int64_t stride, int64_t width, double* acc) {
+FLOWGRAD_X86_CLONES void accumulate(const float* p, int64_t rows, int64_t stride, int64_t width, double* acc) {
   if (width == 1) {
     double l[4] = {Acc::kInit, Acc::kInit, Acc::kInit, Acc::kInit};
     int64_t j = 0;

@@ -5,6 +5,7 @@
 #include "graph/dtype_dispatch.h"
 #include "ops/binary.h"
 #include "ops/broadcast_to.h"
+#include "ops/lane_reduce.h"
 #include "ops/parallel.h"
 #include "ops/reduce.h"
 #include "ops/shape_util.h"
@@ -45,14 +46,30 @@ void backward_rows(const T* dy, const T* y, T* dx, const Rows& r, bool log_form,
   }
 }
 
+// The common case, softmax over the last axis (attention): contiguous rows,
+// s summed in float over fixed lanes (lane_reduce.h) so it vectorizes; cloned
+// per instruction set (parallel.h).
+FLOWGRAD_X86_CLONES
+void contiguous_softmax_rows(const float* dy, const float* y, float* dx, int64_t n, int64_t lo, int64_t hi) {
+  for (int64_t row = lo; row < hi; ++row) {
+    const float *dyr = dy + row * n, *yr = y + row * n;
+    float* dxr = dx + row * n;
+    const float s = lane_sum(n, [&](int64_t j) { return dyr[j] * yr[j]; });
+#pragma omp simd
+    for (int64_t j = 0; j < n; ++j) dxr[j] = yr[j] * (dyr[j] - s);
+  }
+}
+
 class BackwardKernel final : public Kernel {
  public:
   BackwardKernel(Rows r, bool log_form) : r_(r), log_(log_form) {}
   void run(const KernelArgs& k) override {
     int64_t rows = r_.outer * r_.inner;
     int64_t block = std::max<int64_t>(1, kBlock / std::max<int64_t>(1, r_.n));
+    const bool contiguous = r_.inner == 1 && !log_;
     parallel_blocks(rows, k.threads, block, [&](int64_t lo, int64_t hi) {
-      backward_rows(k.in<float>(0), k.in<float>(1), k.out<float>(0), r_, log_, lo, hi);
+      if (contiguous) contiguous_softmax_rows(k.in<float>(0), k.in<float>(1), k.out<float>(0), r_.n, lo, hi);
+      else backward_rows(k.in<float>(0), k.in<float>(1), k.out<float>(0), r_, log_, lo, hi);
     });
   }
   double cost() const override { return static_cast<double>(r_.outer * r_.n * r_.inner) * 4; }

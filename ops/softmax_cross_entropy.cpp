@@ -47,7 +47,8 @@ double logsumexp(const T* x, int64_t c) {
 
 // The compiled kernels' in float: fixed-order lanes (lane_reduce.h) over a
 // vectorized exp, ~10x faster than the double loop on BERT's 30522-class
-// MLM rows and within 1e-6 of it.
+// MLM rows and within 1e-6 of it. Cloned per instruction set (parallel.h).
+FLOWGRAD_X86_CLONES
 float fast_logsumexp(const float* x, int64_t c) {
   const float m = lane_max(x, c);
   return m + std::log(lane_sum(c, [&](int64_t j) { return math::exp_nonpositive(x[j] - m); }));
@@ -133,6 +134,7 @@ void reference_softmax_row(const T* x, int64_t c, double scale, T* d) {
   for (int64_t j = 0; j < c; ++j) d[j] = static_cast<T>(std::exp(x[j] - lse) * scale);
 }
 
+FLOWGRAD_X86_CLONES
 void fast_softmax_row(const float* x, int64_t c, double scale, float* d) {
   const float lse = fast_logsumexp(x, c), s = static_cast<float>(scale);
 #pragma omp simd

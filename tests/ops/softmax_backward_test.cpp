@@ -15,6 +15,7 @@ FLOWGRAD_OP_CASES(softmax_backward)({
     op_case("softmax_backward", {f32({2, 5, 3}), f32({2, 5, 3})}, SoftmaxBackwardAttrs{.axis = 1}, 0.05, 0.9),
     op_case("softmax_backward", {f32({4, 6}), f32({4, 6})}, SoftmaxBackwardAttrs{.log = true}, -3, -0.1),
     op_case("softmax_backward", {f32({7}), f32({7})}, SoftmaxBackwardAttrs{}, 0.05, 0.9),
+    op_case("softmax_backward", {f32({3, 13}), f32({3, 13})}, SoftmaxBackwardAttrs{}, 0.05, 0.9),  // 8 lanes + a tail
     op_case("softmax_backward", {f32({8, 4, 64, 64}), f32({8, 4, 64, 64})}, SoftmaxBackwardAttrs{}, 0.05, 0.9),
 });
 
