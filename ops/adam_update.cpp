@@ -49,6 +49,7 @@ class AdamKernel final : public Kernel {
   FLOWGRAD_X86_CLONES
   static void update(const Step& s, float* __restrict p, float* __restrict m, float* __restrict v,
                      const float* __restrict g, int64_t n) {
+#pragma omp simd
     for (int64_t i = 0; i < n; ++i) {
       float gi = g[i] + s.l2 * p[i];
       m[i] = s.b1 * m[i] + (1 - s.b1) * gi;
