@@ -16,7 +16,7 @@
 // Gradient: layer_norm's rule applied at s (ops::layer_norm_grads), plus any
 // gradient reaching the sum output; a and b both receive that total.
 //
-// Kernel: a TBB loop over rows; each row is computed by one thread in a fixed
+// Kernel: a parallel loop (ops/parallel.h) over rows; each row is computed by one thread in a fixed
 // order, so the result does not depend on the thread count.
 
 #include "ops/layer_norm.h"

@@ -20,7 +20,7 @@ dnnl::memory::data_type dnnl_dtype(DType t) {
     case DType::f64:
       FLOWGRAD_CHECK(false, "f64 runs on the reference interpreter only; the compiled runtime rejects it before lowering");
   }
-  FLOWGRAD_CHECK(false, "oneDNN has no i64 data type; this op needs a TBB kernel for it");
+  FLOWGRAD_CHECK(false, "oneDNN has no i64 data type; this op needs its own kernel for it (ops/parallel.h)");
 }
 
 dnnl::memory::dims dnnl_dims(const Shape& s) {

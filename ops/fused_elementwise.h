@@ -1,5 +1,5 @@
 #pragma once
-// fused_elementwise: a chain of elementwise ops run as one TBB loop, made by
+// fused_elementwise: a chain of elementwise ops run as one parallel loop (ops/parallel.h), made by
 // the fuse_elementwise pass from unary ops and same-shape binary ops.
 //
 //   y = program(x0, x1, ...)     every xi and y: f32 of one shape

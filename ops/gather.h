@@ -15,7 +15,7 @@
 //
 // An index outside [0, V) (or a position outside [0, T)) is a ValueError at
 // run time naming the node, the index, its flat position and the bound.
-// Kernel: a TBB loop copying rows (memcpy), blocks of about 16K elements.
+// Kernel: a parallel loop (ops/parallel.h) copying rows (memcpy), blocks of about 16K elements.
 
 #include "ops/expr.h"
 

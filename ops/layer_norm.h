@@ -27,7 +27,7 @@
 //
 // Kernels: the forward is oneDNN's layer_normalization_forward (use_scale |
 // use_shift); each row is computed alone, so it is bit-identical for any
-// thread count. The backward is a TBB kernel: oneDNN 2.6's
+// thread count. The backward is a flowgrad kernel (ops/parallel.h): oneDNN 2.6's
 // layer_normalization_backward sums dgamma/dbeta in per-thread chunks and so
 // changes with the OpenMP team size (measured), which would break
 // determinism across thread counts.

@@ -13,7 +13,7 @@
 // Gradient, with ds = softmax_backward(dy, y) (the gradient w.r.t. z):
 //   dx = scale · ds          dmask = sum_to(ds, mask's shape)
 //
-// Kernel: a TBB loop over rows (ops/parallel.h); each row is computed by one
+// Kernel: a parallel loop over rows (ops/parallel.h); each row is computed by one
 // thread in a fixed order, so the result does not depend on the thread count.
 
 #include "ops/expr.h"

@@ -6,7 +6,7 @@
 //
 // An index outside [0, depth) (e.g. an ignore label -100) gives a row of
 // zeros, as in TensorFlow (PyTorch raises instead). Not differentiable: its
-// only input is integer. Kernel: a TBB loop over rows.
+// only input is integer. Kernel: a parallel loop over rows (ops/parallel.h).
 
 #include "ops/expr.h"
 

@@ -1,14 +1,17 @@
 #pragma once
-// Deterministic TBB loops for kernels oneDNN lacks. Work is cut into blocks
-// whose boundaries depend only on the problem size (never on the thread
+// Deterministic parallel loops for kernels oneDNN lacks. Work is cut into
+// blocks whose boundaries depend only on the problem size (never on the thread
 // count), so a reduction combines the same partial sums in the same order
 // with 1 thread or 16.
+//
+// The blocks run on the calling thread's OpenMP team, as oneDNN's primitives
+// do, not on TBB: the executor's other TBB workers are usually not free to
+// help (one may be waiting for this step's cores), so a TBB loop inside a
+// 2-thread step ran on one thread (docs/architecture.md, "Threads").
 
 #include <algorithm>
 #include <cstdint>
 #include <vector>
-
-#include <tbb/parallel_for.h>
 
 // GCC on x86-64: one copy of a hot loop per instruction-set level, chosen
 // when the library loads (ifunc). Left out of sanitizer builds (a precaution:
@@ -23,20 +26,26 @@ namespace flowgrad::ops {
 
 inline constexpr int64_t kBlock = 16384;  // elements per block
 
-// body(begin, end) over [0, n) in fixed blocks; parallel when threads > 1.
+namespace detail {
+// Runs body(ctx, b) for every block b in [0, blocks) on the calling thread's
+// OpenMP team of min(threads, blocks) (ops/parallel.cpp: OpenMP stays inside
+// the library), then rethrows the first exception a block threw.
+void run_blocks(int64_t blocks, int threads, void (*body)(void* ctx, int64_t b), void* ctx);
+}  // namespace detail
+
+// body(begin, end) over [0, n) in fixed blocks; on up to `threads` threads
+// when threads > 1. An exception a block throws (a kernel that finds bad
+// data) reaches the caller after every block has run.
 template <class Body>
 void parallel_blocks(int64_t n, int threads, int64_t block, Body&& body) {
-  int64_t blocks = (n + block - 1) / block;
+  const int64_t blocks = (n + block - 1) / block;
   if (threads <= 1 || blocks <= 1) {
     for (int64_t b = 0; b < blocks; ++b) body(b * block, std::min(n, (b + 1) * block));
     return;
   }
-  tbb::parallel_for(
-      tbb::blocked_range<int64_t>(0, blocks, 1),
-      [&](const tbb::blocked_range<int64_t>& r) {
-        for (int64_t b = r.begin(); b != r.end(); ++b) body(b * block, std::min(n, (b + 1) * block));
-      },
-      tbb::simple_partitioner());
+  auto one_block = [&](int64_t b) { body(b * block, std::min(n, (b + 1) * block)); };
+  detail::run_blocks(
+      blocks, threads, [](void* f, int64_t b) { (*static_cast<decltype(one_block)*>(f))(b); }, &one_block);
 }
 
 template <class Body>

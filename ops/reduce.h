@@ -13,7 +13,7 @@
 // duplicates. Over an empty extent (a reduced dim of size 0) the sum is 0 and
 // the mean NaN; reduce_max rejects it.
 //
-// Kernel: a TBB loop (ops/parallel.h). Each output accumulates its elements
+// Kernel: a parallel loop (ops/parallel.h). Each output accumulates its elements
 // in an order fixed by the shape alone, in double, so the result is
 // bit-identical for any thread count.
 

@@ -1,7 +1,7 @@
 #pragma once
 // softmax_backward: the gradient of softmax / log_softmax along an axis,
 // from the forward output y (oneDNN 2.6's backward primitives fall back to a
-// reference kernel ~16x slower than the forward, so this is a TBB kernel):
+// reference kernel ~16x slower than the forward, so this is a flowgrad kernel, ops/parallel.h):
 //
 //   softmax:      dx = y ⊙ (dy - Σ_axis dy ⊙ y)
 //   log_softmax:  dx = dy - exp(y) ⊙ Σ_axis dy

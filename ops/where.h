@@ -8,7 +8,7 @@
 //
 // Gradients: d a = sum_to(where(cond, dout, 0)), d b = sum_to(where(cond, 0, dout));
 // d x = where(mask, 0, dout). The condition gets none.
-// Kernel: a TBB loop reading each operand through broadcast strides (plain
+// Kernel: a parallel loop (ops/parallel.h) reading each operand through broadcast strides (plain
 // indexing when every shape equals the output's).
 
 #include "ops/expr.h"

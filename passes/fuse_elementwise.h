@@ -1,6 +1,6 @@
 #pragma once
 // fuse_elementwise: chains of elementwise ops -> one fused_elementwise
-// (ops/fused_elementwise.h), a single TBB loop that reads the chain's inputs
+// (ops/fused_elementwise.h), a single parallel loop that reads the chain's inputs
 // and writes its result once.
 //
 //   x0 ── mul(0.5) ──┐

@@ -31,7 +31,7 @@ void pipeline(Visitor& run) {
   run.template pass<FuseAddLayerNorm>();    // residual add + layer norm -> one pass per row
   run.template pass<FuseMatmulBiasAct>();   // matmul + bias + activation -> one oneDNN primitive
   run.template pass<FuseMatmulResidual>();  // ... + residual add -> a binary post-op of the same primitive
-  run.template pass<FuseElementwise>();     // chains of elementwise ops -> one TBB loop
+  run.template pass<FuseElementwise>();     // chains of elementwise ops -> one parallel loop
 }
 
 class Runner {

@@ -3,7 +3,7 @@
 // graph (one continue_node per step, edges from data dependencies) inside an
 // arena of the thread budget. Each step holds `threads` ThreadTokens while it
 // runs and sets its OpenMP team to that size, so concurrently running oneDNN
-// primitives and TBB loops never use more cores than the budget.
+// primitives and kernel loops never use more cores than the budget.
 
 #include <functional>
 #include <memory>

@@ -13,8 +13,9 @@ void set_num_threads(int n);
 int num_threads();
 
 // A counting semaphore of cores. A node that will use k threads (its OpenMP
-// team or its TBB loop) holds k tokens while it runs, so the sum over
-// concurrently running nodes never exceeds the budget.
+// team, which runs its oneDNN primitives and its ops/parallel.h loops) holds
+// k tokens while it runs, so the sum over concurrently running nodes never
+// exceeds the budget.
 class ThreadTokens {
  public:
   explicit ThreadTokens(int n) : free_(n) {}

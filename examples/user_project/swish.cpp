@@ -1,4 +1,4 @@
-// The `swish` op: schema, shape inference, kernel (a deterministic TBB loop),
+// The `swish` op: schema, shape inference, kernel (a deterministic parallel loop, ops/parallel.h),
 // plain reference kernel (f32 and f64, for the double-precision gradient
 // check) and gradient rule, registered once at start-up.
 

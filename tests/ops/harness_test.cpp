@@ -1,6 +1,6 @@
 // The registry-wide op harness: every registered op must have forward cases
 // (tests/ops/<op>_test.cpp), and every case must match the op's plain
-// reference kernel when run through the real runtime (oneDNN / TBB kernels).
+// reference kernel when run through the real runtime (oneDNN and own kernels).
 
 #include <set>
 
