@@ -90,16 +90,16 @@ class Word2VecSampler {
 };
 
 // word2vec.c's negative-sampling table over the vocabulary counts.
-std::vector<int64_t> unigram_table(const Vocab& vocab, int64_t size = 10'000'000, double power = 0.75);
+std::vector<int32_t> unigram_table(const Vocab& vocab, int64_t size = 10'000'000, double power = 0.75);
 
 // One negative for `positive`: a table entry different from it if possible.
-int32_t sample_negative(std::span<const int64_t> table, int32_t positive, CounterRng& rng);
+int32_t sample_negative(std::span<const int32_t> table, int32_t positive, CounterRng& rng);
 
 // Skip-gram batch: inputs [B] i32, targets [B] i32, negatives [B, K] i32.
 struct SkipGramBatch {
   graph::Tensor inputs, targets, negatives;
 };
-SkipGramBatch make_skipgram_batch(std::span<const SkipGramPair> pairs, std::span<const int64_t> table,
+SkipGramBatch make_skipgram_batch(std::span<const SkipGramPair> pairs, std::span<const int32_t> table,
                                   int32_t num_negatives, CounterRng& rng);
 
 // CBOW batch: contexts [B, C] i32 (C = 2 * window, padded with 0),
@@ -108,7 +108,7 @@ SkipGramBatch make_skipgram_batch(std::span<const SkipGramPair> pairs, std::span
 struct CbowBatch {
   graph::Tensor contexts, context_mask, targets, negatives;
 };
-CbowBatch make_cbow_batch(std::span<const CbowExample> examples, int32_t window, std::span<const int64_t> table,
+CbowBatch make_cbow_batch(std::span<const CbowExample> examples, int32_t window, std::span<const int32_t> table,
                           int32_t num_negatives, CounterRng& rng);
 
 }  // namespace flowgrad::text

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 
 #include "tools/checkpointing.h"
 #include "tools/progress.h"
@@ -20,12 +21,29 @@ double train_loop(const TrainArgs& args, runtime::Session& sess, Expr loss, cons
   const Phase& phase = loop.phase;
   Progress progress(loop.label, phase.steps, loop.csv, done);
   start_workers(sess);
+  // The next batch is made on another thread while the current step runs.
+  // next_batch() is still called once per step, in order, so the batches are
+  // the same as without prefetching; `at` is the position each was made from.
+  struct Batch {
+    DataPosition at;
+    runtime::Feeds feeds;
+  };
+  auto make_batch = [&] {
+    Batch b{loop.position(), {}};
+    b.feeds = shard_feeds(loop.next_batch());
+    return b;
+  };
   double last = std::nan("");
+  Batch current;
+  if (done < phase.steps) current = make_batch();
   for (int64_t s = done + 1; s <= phase.steps; ++s) {
-    auto out = sess.run(shard_feeds(loop.next_batch()), {loss.id(), opt.step.id(), opt.lr.id()});
+    std::future<Batch> ahead;
+    if (s < phase.steps) ahead = std::async(std::launch::async, make_batch);
+    auto out = sess.run(current.feeds, {loss.id(), opt.step.id(), opt.lr.id()});
     last = out[0].at(0);  // this worker's loss (rank 0's is printed)
     progress.update(s, last, loop.examples_per_step * num_workers(), out[2].at(0));
-    DataPosition next = loop.position();
+    current = ahead.valid() ? ahead.get() : Batch{loop.position(), {}};
+    const DataPosition& next = current.at;  // of the batch step s + 1 trains on
     if (checkpoint_due(args, phase, s, next.sample == 0)) progress.note("checkpoint " + write_checkpoint(args, phase, s, sess, next));
   }
   progress.finish(done < phase.steps ? "final loss " + std::to_string(last) : "no steps left (resumed after the last one)");
