@@ -14,6 +14,12 @@ dnnl::stream& this_thread_stream() {
 
 Executor::Executor(std::span<Step> steps, int threads)
     : steps_(steps), threads_(threads), tokens_(threads), arena_(threads), start_(flow_) {
+  // A flow graph submits its tasks to the arena it attached to when made: the
+  // constructing thread's, not arena_. Then the thread waiting in run()'s
+  // arena_.execute never ran a step nor a block of a step's TBB loop, and a
+  // 2-thread budget ran every TBB kernel on one worker. reset() attaches the
+  // graph to the arena it is called in.
+  arena_.execute([&] { flow_.reset(); });
   using tbb::flow::continue_msg;
   using tbb::flow::continue_node;
   nodes_.reserve(steps.size());

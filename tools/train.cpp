@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <future>
 
+#include <tbb/task_group.h>
+
+#include "runtime/threads.h"
 #include "tools/checkpointing.h"
 #include "tools/progress.h"
 #include "tools/workers.h"
@@ -21,9 +24,13 @@ double train_loop(const TrainArgs& args, runtime::Session& sess, Expr loss, cons
   const Phase& phase = loop.phase;
   Progress progress(loop.label, phase.steps, loop.csv, done);
   start_workers(sess);
-  // The next batch is made on another thread while the current step runs.
-  // next_batch() is still called once per step, in order, so the batches are
-  // the same as without prefetching; `at` is the position each was made from.
+  // The next batch is made while the current step runs. next_batch() is
+  // still called once per step, in order, so the batches are the same as
+  // without this; `at` is the position each was made from. With a budget of
+  // 2+ threads it is a TBB task: it takes a worker that the step's loops then
+  // do without, where a thread of its own would preempt one of them
+  // mid-loop. With a budget of 1 the runtime has no worker, so it gets a
+  // thread of its own (as a data loader would).
   struct Batch {
     DataPosition at;
     runtime::Feeds feeds;
@@ -33,18 +40,23 @@ double train_loop(const TrainArgs& args, runtime::Session& sess, Expr loss, cons
     b.feeds = shard_feeds(loop.next_batch());
     return b;
   };
+  const bool as_task = runtime::num_threads() > 1;
+  tbb::task_group tasks;
   double last = std::nan("");
-  Batch current;
+  Batch current, next;
   if (done < phase.steps) current = make_batch();
   for (int64_t s = done + 1; s <= phase.steps; ++s) {
+    const bool more = s < phase.steps;
     std::future<Batch> ahead;
-    if (s < phase.steps) ahead = std::async(std::launch::async, make_batch);
+    if (more && as_task) tasks.run([&] { next = make_batch(); });
+    if (more && !as_task) ahead = std::async(std::launch::async, make_batch);
     auto out = sess.run(current.feeds, {loss.id(), opt.step.id(), opt.lr.id()});
     last = out[0].at(0);  // this worker's loss (rank 0's is printed)
     progress.update(s, last, loop.examples_per_step * num_workers(), out[2].at(0));
-    current = ahead.valid() ? ahead.get() : Batch{loop.position(), {}};
-    const DataPosition& next = current.at;  // of the batch step s + 1 trains on
-    if (checkpoint_due(args, phase, s, next.sample == 0)) progress.note("checkpoint " + write_checkpoint(args, phase, s, sess, next));
+    if (as_task) tasks.wait();  // rethrows what make_batch threw
+    current = !more ? Batch{loop.position(), {}} : as_task ? std::move(next) : ahead.get();
+    const DataPosition& at = current.at;  // of the batch step s + 1 trains on
+    if (checkpoint_due(args, phase, s, at.sample == 0)) progress.note("checkpoint " + write_checkpoint(args, phase, s, sess, at));
   }
   progress.finish(done < phase.steps ? "final loss " + std::to_string(last) : "no steps left (resumed after the last one)");
   return last;
