@@ -81,10 +81,14 @@ class SparseSgdKernel final : public Kernel {
   SparseSgdKernel(SgdAttrs a, Dims s, DType it, std::string who)
       : a_(a), s_(s), it_(it), who_(std::move(who)), groups_(s.n, s.v) {}
   void run(const KernelArgs& k) override {
-    groups_.build(k.inputs[1], it_, who_);
     float* p = k.out<float>(0);  // == input 0
     const float* rows = k.in<float>(2);
     const Step step{*k.in<float>(3), static_cast<float>(a_.weight_decay)};
+    if (a_.weight_decay == 0) {
+      apply_in_order(k.inputs[1], step.lr, p, rows, k.threads);
+      return;
+    }
+    groups_.build(k.inputs[1], it_, who_);
     groups_.parallel_groups(s_.d, k.threads, [&](int64_t g) {
       update_row(step, p + groups_.row(g) * s_.d, rows, groups_.positions(g), s_.d);
     });
@@ -119,6 +123,31 @@ class SparseSgdKernel final : public Kernel {
       float* __restrict x = pr + j0;
       for (int64_t j = 0; j < w; ++j) x[j] -= s.lr * (grad[j] + s.wd * x[j]);
     }
+  }
+
+  // Without weight decay, param[r] -= lr·Σ rows[p] is applied one position
+  // at a time, in position order: no grouping, and the rows are read in
+  // memory order (word2vec's output vectors: 6144 rows of 100 a step). The
+  // positions are split into kParts parts by r mod kParts, a fixed number,
+  // so each row is updated by one part, in position order, for any thread
+  // count; each part scans all indices.
+  void apply_in_order(const std::byte* idx, float lr, float* p, const float* rows, int threads) const {
+    for (int64_t q = 0; q < s_.n; ++q) checked_index(idx, it_, q, s_.v, who_);  // before any write
+    const int64_t parts = s_.n * s_.d >= 2 * kBlock ? kParts : 1;
+    parallel_blocks(parts, threads, 1, [&](int64_t lo, int64_t hi) {
+      for (int64_t part = lo; part < hi; ++part) {
+        for (int64_t q = 0; q < s_.n; ++q) {
+          const int64_t r = index_at(idx, it_, q);
+          if (r % parts == part) subtract_row(p + r * s_.d, rows + q * s_.d, lr, s_.d);
+        }
+      }
+    });
+  }
+  static constexpr int64_t kParts = 2;
+
+  FLOWGRAD_X86_CLONES
+  static void subtract_row(float* __restrict x, const float* __restrict g, float lr, int64_t d) {
+    for (int64_t j = 0; j < d; ++j) x[j] -= lr * g[j];
   }
 
   SgdAttrs a_;
