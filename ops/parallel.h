@@ -23,6 +23,11 @@ namespace flowgrad::ops {
 
 inline constexpr int64_t kBlock = 16384;  // elements per block
 
+// Asks for the cache lines of row[0, n) (a table row about to be read or written).
+inline void prefetch_row(const float* row, int64_t n) {
+  for (int64_t j = 0; j < n; j += 16) __builtin_prefetch(row + j);
+}
+
 // body(begin, end) over [0, n) in fixed blocks; parallel when threads > 1.
 template <class Body>
 void parallel_blocks(int64_t n, int threads, int64_t block, Body&& body) {

@@ -133,17 +133,23 @@ class SparseSgdKernel final : public Kernel {
   // count; each part scans all indices.
   void apply_in_order(const std::byte* idx, float lr, float* p, const float* rows, int threads) const {
     for (int64_t q = 0; q < s_.n; ++q) checked_index(idx, it_, q, s_.v, who_);  // before any write
-    const int64_t parts = s_.n * s_.d >= 2 * kBlock ? kParts : 1;
-    parallel_blocks(parts, threads, 1, [&](int64_t lo, int64_t hi) {
+    const int64_t mask = s_.n * s_.d >= 2 * kBlock ? kParts - 1 : 0;  // parts: kParts (a power of 2) or 1
+    parallel_blocks(mask + 1, threads, 1, [&](int64_t lo, int64_t hi) {
       for (int64_t part = lo; part < hi; ++part) {
         for (int64_t q = 0; q < s_.n; ++q) {
+          // the param rows are scattered over the table: ask for one a few positions ahead
+          if (q + kAhead < s_.n) {
+            const int64_t next = index_at(idx, it_, q + kAhead);
+            if ((next & mask) == part) prefetch_row(p + next * s_.d, s_.d);
+          }
           const int64_t r = index_at(idx, it_, q);
-          if (r % parts == part) subtract_row(p + r * s_.d, rows + q * s_.d, lr, s_.d);
+          if ((r & mask) == part) subtract_row(p + r * s_.d, rows + q * s_.d, lr, s_.d);
         }
       }
     });
   }
   static constexpr int64_t kParts = 2;
+  static constexpr int64_t kAhead = 4;
 
   FLOWGRAD_X86_CLONES
   static void subtract_row(float* __restrict x, const float* __restrict g, float lr, int64_t d) {
