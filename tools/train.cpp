@@ -3,11 +3,9 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <future>
 
 #include <tbb/task_group.h>
 
-#include "runtime/threads.h"
 #include "tools/checkpointing.h"
 #include "tools/progress.h"
 #include "tools/workers.h"
@@ -24,13 +22,14 @@ double train_loop(const TrainArgs& args, runtime::Session& sess, Expr loss, cons
   const Phase& phase = loop.phase;
   Progress progress(loop.label, phase.steps, loop.csv, done);
   start_workers(sess);
-  // The next batch is made while the current step runs. next_batch() is
+  // The next batch is made as a TBB task while the current step runs: a
+  // worker of the budget takes it when one is free (the step's loops then do
+  // without it), else the task runs here after the step. next_batch() is
   // still called once per step, in order, so the batches are the same as
-  // without this; `at` is the position each was made from. With a budget of
-  // 2+ threads it is a TBB task: it takes a worker that the step's loops then
-  // do without, where a thread of its own would preempt one of them
-  // mid-loop. With a budget of 1 the runtime has no worker, so it gets a
-  // thread of its own (as a data loader would).
+  // without this; `at` is the position each was made from. A thread of its
+  // own would be simpler, but on a busy machine it was slower: at 2 threads
+  // it preempted the step's TBB loops mid-loop (word2vec 5-13 s instead of
+  // 3), at 1 the step waited for it to get a core (9-12 s instead of 3).
   struct Batch {
     DataPosition at;
     runtime::Feeds feeds;
@@ -40,21 +39,18 @@ double train_loop(const TrainArgs& args, runtime::Session& sess, Expr loss, cons
     b.feeds = shard_feeds(loop.next_batch());
     return b;
   };
-  const bool as_task = runtime::num_threads() > 1;
-  tbb::task_group tasks;
-  double last = std::nan("");
   Batch current, next;
+  tbb::task_group tasks;  // after `next`: on an exception it waits for the task that writes it
+  double last = std::nan("");
   if (done < phase.steps) current = make_batch();
   for (int64_t s = done + 1; s <= phase.steps; ++s) {
     const bool more = s < phase.steps;
-    std::future<Batch> ahead;
-    if (more && as_task) tasks.run([&] { next = make_batch(); });
-    if (more && !as_task) ahead = std::async(std::launch::async, make_batch);
+    if (more) tasks.run([&] { next = make_batch(); });
     auto out = sess.run(current.feeds, {loss.id(), opt.step.id(), opt.lr.id()});
     last = out[0].at(0);  // this worker's loss (rank 0's is printed)
     progress.update(s, last, loop.examples_per_step * num_workers(), out[2].at(0));
-    if (as_task) tasks.wait();  // rethrows what make_batch threw
-    current = !more ? Batch{loop.position(), {}} : as_task ? std::move(next) : ahead.get();
+    tasks.wait();  // rethrows what make_batch threw
+    current = more ? std::move(next) : Batch{loop.position(), {}};
     const DataPosition& at = current.at;  // of the batch step s + 1 trains on
     if (checkpoint_due(args, phase, s, at.sample == 0)) progress.note("checkpoint " + write_checkpoint(args, phase, s, sess, at));
   }
