@@ -62,7 +62,7 @@ Word2Vec word2vec(Builder& b, const Word2VecConfig& c, int64_t vocab_size, int64
     h = ops::gather(m.input_vectors, m.inputs);  // [B, D]
   }
   Expr candidates = ops::concat({ops::reshape(m.targets, {batch, 1}), m.negatives}, 1);  // [B, 1+K]
-  Expr logits = ops::batched_dot(h, ops::gather(m.output_vectors, candidates));         // [B, 1+K]
+  Expr logits = ops::gathered_dot(h, m.output_vectors, candidates);                     // [B, 1+K]
   Tensor labels({DType::f32, {batch, 1 + k}});
   for (int64_t i = 0; i < batch; ++i) labels.data<float>()[i * (1 + k)] = 1.0f;
   // word2vec.c applies every example's gradient at the full rate: sum, not mean

@@ -1,6 +1,7 @@
 #include "models/word_vectors.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -68,11 +69,19 @@ void WordVectors::save_word2vec_text(const std::string& path) const {
   std::ofstream f(path);
   if (!f) throw Error("cannot write '" + path + "'");
   f << size() << ' ' << dim_ << '\n';
-  f.precision(7);
+  std::string line;
+  char number[32];
   for (int64_t w = 0; w < size(); ++w) {
-    f << words_[static_cast<size_t>(w)];
-    for (int64_t i = 0; i < dim_; ++i) f << ' ' << raw_.data<float>()[w * dim_ + i];
-    f << '\n';
+    line = words_[static_cast<size_t>(w)];
+    for (int64_t i = 0; i < dim_; ++i) {
+      // as `f << x` at precision 7 (%.7g), without the stream's locale machinery
+      char* end = std::to_chars(number, number + sizeof number, raw_.data<float>()[w * dim_ + i],
+                                std::chars_format::general, 7).ptr;
+      line += ' ';
+      line.append(number, static_cast<size_t>(end - number));
+    }
+    line += '\n';
+    f << line;
   }
 }
 

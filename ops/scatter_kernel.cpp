@@ -11,21 +11,38 @@ void fail_index(const std::string& who, int64_t index, int64_t position, int64_t
                    " at position " + std::to_string(position));
 }
 
-RowGroups::RowGroups(int64_t n) : sorted_(static_cast<size_t>(n)), starts_(static_cast<size_t>(n) + 1) {}
+RowGroups::RowGroups(int64_t n, int64_t num_rows)
+    : num_rows_(num_rows), slot_(static_cast<size_t>(num_rows), -1), group_of_(static_cast<size_t>(n)),
+      rows_(static_cast<size_t>(n)), starts_(static_cast<size_t>(n) + 1), positions_(static_cast<size_t>(n)) {
+  FLOWGRAD_CHECK(n < (int64_t{1} << 31), "RowGroups: more than 2^31 indices");
+}
 
-void RowGroups::build(const std::byte* indices, graph::DType t, int64_t num_rows, const std::string& who) {
-  const int64_t n = static_cast<int64_t>(sorted_.size());
-  for (int64_t p = 0; p < n; ++p) sorted_[static_cast<size_t>(p)] = {checked_index(indices, t, p, num_rows, who), p};
-  // The pairs are distinct, so the sorted order is unique: no stable sort
-  // (which would allocate) is needed.
-  std::sort(sorted_.begin(), sorted_.end());
+void RowGroups::build(const std::byte* indices, graph::DType t, const std::string& who) {
+  const auto n = static_cast<int64_t>(positions_.size());
+  for (int64_t p = 0; p < n; ++p) checked_index(indices, t, p, num_rows_, who);  // slot_ stays all -1 on a throw
+  // Groups in order of first occurrence; starts_[g + 1] counts group g's positions.
   groups_ = 0;
-  for (int64_t k = 0; k < n; ++k) {
-    if (k == 0 || sorted_[static_cast<size_t>(k)].first != sorted_[static_cast<size_t>(k - 1)].first) {
-      starts_[static_cast<size_t>(groups_++)] = k;
+  for (int64_t p = 0; p < n; ++p) {
+    const int64_t r = index_at(indices, t, p);
+    int32_t& s = slot_[static_cast<size_t>(r)];
+    if (s < 0) {
+      s = static_cast<int32_t>(groups_);
+      rows_[static_cast<size_t>(groups_)] = r;
+      starts_[static_cast<size_t>(++groups_)] = 0;
     }
+    group_of_[static_cast<size_t>(p)] = s;
+    ++starts_[static_cast<size_t>(s) + 1];
   }
-  starts_[static_cast<size_t>(groups_)] = n;
+  // Prefix sums make starts_[g] the start of group g; a forward fill (positions
+  // increasing) advances each start to its group's end, a shift restores them.
+  starts_[0] = 0;
+  for (int64_t g = 0; g < groups_; ++g) starts_[static_cast<size_t>(g) + 1] += starts_[static_cast<size_t>(g)];
+  for (int64_t p = 0; p < n; ++p) {
+    positions_[static_cast<size_t>(starts_[static_cast<size_t>(group_of_[static_cast<size_t>(p)])]++)] = p;
+  }
+  for (int64_t g = groups_; g > 0; --g) starts_[static_cast<size_t>(g)] = starts_[static_cast<size_t>(g) - 1];
+  starts_[0] = 0;
+  for (int64_t g = 0; g < groups_; ++g) slot_[static_cast<size_t>(rows_[static_cast<size_t>(g)])] = -1;
 }
 
 void scatter_add_rows(const RowGroups& groups, const float* rows, int64_t d, float* out, int threads) {
@@ -41,11 +58,11 @@ void scatter_add_rows(const RowGroups& groups, const float* rows, int64_t d, flo
 ScatterAddKernel::ScatterAddKernel(int64_t num_rows, int64_t n, int64_t d, graph::DType index_type, bool with_base,
                                    std::string who)
     : num_rows_(num_rows), n_(n), d_(d), index_type_(index_type), with_base_(with_base), who_(std::move(who)),
-      groups_(n) {}
+      groups_(n, num_rows) {}
 
 void ScatterAddKernel::run(const KernelArgs& k) {
   const int first = with_base_ ? 1 : 0;
-  groups_.build(k.inputs[first], index_type_, num_rows_, who_);  // throws before writing anything
+  groups_.build(k.inputs[first], index_type_, who_);  // throws before writing anything
   float* out = k.out<float>(0);
   const float* base = with_base_ ? k.in<float>(0) : nullptr;
   parallel_blocks(num_rows_ * d_, k.threads, [&](int64_t lo, int64_t hi) {

@@ -3,17 +3,20 @@
 // the shared core of sparse_rows, scatter_add and the sparse optimizer updates.
 //
 //   indices [N] (i32 or i64), each in [0, V)
-//   -> groups g = 0..G-1, one per distinct index, in increasing index order;
+//   -> groups g = 0..G-1, one per distinct index, in order of first occurrence;
 //      for_each_position(g) visits the positions p with indices[p] == row(g),
 //      increasing.
 //
-// Summing a group's rows in that order adds duplicates "in index order", and
-// groups touch disjoint output rows, so a kernel that runs the groups in
+// Summing a group's rows in that order adds duplicates "in position order",
+// and groups touch disjoint output rows, so a kernel that runs the groups in
 // parallel gives bit-identical results for any thread count.
-// build() sorts (index, position) pairs in place: no allocation per run.
+// build() is O(N), without sorting: a slot per table row (V entries, made
+// once; -1 when the row is in no group) maps a row to its group, and a
+// counting pass lays the positions out group by group. No allocation per run.
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,16 +45,25 @@ inline int64_t checked_index(const std::byte* indices, graph::DType t, int64_t p
 
 class RowGroups {
  public:
-  explicit RowGroups(int64_t n);  // scratch for n indices, allocated once
+  RowGroups(int64_t n, int64_t num_rows);  // scratch for n indices into a table of num_rows rows, allocated once
 
-  // Checks every index against [0, num_rows) (throwing as fail_index) and groups them.
-  void build(const std::byte* indices, graph::DType t, int64_t num_rows, const std::string& who);
+  // Checks every index against [0, num_rows) (throwing as fail_index, before
+  // grouping anything) and groups them.
+  void build(const std::byte* indices, graph::DType t, const std::string& who);
 
   int64_t size() const { return groups_; }
-  int64_t row(int64_t g) const { return sorted_[static_cast<size_t>(starts_[g])].first; }
-  // Positions of group g, increasing: sorted_[starts_[g] .. starts_[g + 1]).second.
+  int64_t row(int64_t g) const { return rows_[static_cast<size_t>(g)]; }
+  // Positions of group g, increasing: positions_[starts_[g] .. starts_[g + 1]).
   template <class F> void for_each_position(int64_t g, F&& f) const {
-    for (int64_t k = starts_[g]; k < starts_[g + 1]; ++k) f(sorted_[static_cast<size_t>(k)].second);
+    for (int64_t k = starts_[static_cast<size_t>(g)]; k < starts_[static_cast<size_t>(g) + 1]; ++k) {
+      f(positions_[static_cast<size_t>(k)]);
+    }
+  }
+
+  // The positions of group g, increasing.
+  std::span<const int64_t> positions(int64_t g) const {
+    const auto lo = static_cast<size_t>(starts_[static_cast<size_t>(g)]);
+    return {positions_.data() + lo, static_cast<size_t>(starts_[static_cast<size_t>(g) + 1]) - lo};
   }
 
   // acc[j] = Σ rows[p·d + j0 + j] over the group's positions p (increasing),
@@ -74,8 +86,12 @@ class RowGroups {
   }
 
  private:
-  std::vector<std::pair<int64_t, int64_t>> sorted_;  // (index, position)
-  std::vector<int64_t> starts_;                      // groups_ + 1 bounds into sorted_
+  int64_t num_rows_;
+  std::vector<int32_t> slot_;       // [V]: the group of a table row, -1 outside build()
+  std::vector<int32_t> group_of_;   // [N]: the group of each position
+  std::vector<int64_t> rows_;       // [G]: the table row of each group
+  std::vector<int64_t> starts_;     // [G + 1]: bounds into positions_ (also the fill cursors while building)
+  std::vector<int64_t> positions_;  // [N]: positions, group by group, increasing within a group
   int64_t groups_ = 0;
 };
 

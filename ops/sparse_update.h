@@ -5,7 +5,9 @@
 //
 //   g_r = Σ_{p : indices[p] == r} rows[p, ...]   for each distinct index r
 //   (duplicates are summed first, in position order: deterministic for any
-//   thread count)
+//   thread count; sparse_sgd_update without weight decay instead subtracts
+//   lr · rows[p] one position at a time, in position order: the same update
+//   up to rounding, also deterministic)
 //
 //   sparse_sgd_update:   param[r] -= lr · (g_r + weight_decay · param[r])
 //   sparse_adam_update:  lazy Adam (torch.optim.SparseAdam), for touched rows r only:

@@ -7,6 +7,9 @@
 #include "ops/lane_reduce.h"
 #include "ops/parallel.h"
 #include "ops/random.h"
+#include "ops/reshape.h"
+#include "ops/scatter_kernel.h"
+#include "ops/sparse_rows.h"
 
 namespace flowgrad::ops {
 namespace {
@@ -47,13 +50,28 @@ float dot(const float* x, const float* y, int64_t n) {
   return lane_sum(n, [&](int64_t j) { return x[j] * y[j]; });
 }
 
-void dot_rows(const float* a, const float* v, float* y, const Dims& g, int64_t lo, int64_t hi) {
+// Row k of example b's v: v[b, k, :] of a batched_dot, or table[idx[b, k], :]
+// of a gathered_dot (indices checked before the loops run).
+struct Rows {
+  const float* v;
+  const std::byte* idx = nullptr;
+  DType index_type = DType::i32;
+  int64_t d = 0;
+  const float* at(int64_t bk) const { return v + (idx ? index_at(idx, index_type, bk) : bk) * d; }
+};
+
+// Cloned per instruction set (dot() inlines into each clone): with 1 + K = 6
+// rows of 100 per example, these two loops are most of a word2vec step's
+// arithmetic.
+FLOWGRAD_X86_CLONES
+void dot_rows(const float* a, const Rows& v, float* y, const Dims& g, int64_t lo, int64_t hi) {
   for (int64_t b = lo; b < hi; ++b) {
-    for (int64_t k = 0; k < g.k; ++k) y[b * g.k + k] = dot(a + b * g.d, v + (b * g.k + k) * g.d, g.d);
+    for (int64_t k = 0; k < g.k; ++k) y[b * g.k + k] = dot(a + b * g.d, v.at(b * g.k + k), g.d);
   }
 }
 
-void dot_backward_rows(const float* dy, const float* a, const float* v, float* da, float* dv, const Dims& g, int64_t lo,
+FLOWGRAD_X86_CLONES
+void dot_backward_rows(const float* dy, const float* a, const Rows& v, float* da, float* dv, const Dims& g, int64_t lo,
                        int64_t hi) {
   for (int64_t b = lo; b < hi; ++b) {
     const float* ab = a + b * g.d;
@@ -61,7 +79,7 @@ void dot_backward_rows(const float* dy, const float* a, const float* v, float* d
     std::fill(dab, dab + g.d, 0.f);
     for (int64_t k = 0; k < g.k; ++k) {
       const float s = dy[b * g.k + k];
-      const float* vk = v + (b * g.k + k) * g.d;
+      const float* vk = v.at(b * g.k + k);
       float* dvk = dv + (b * g.k + k) * g.d;
 #pragma omp simd
       for (int64_t d = 0; d < g.d; ++d) {
@@ -72,15 +90,29 @@ void dot_backward_rows(const float* dy, const float* a, const float* v, float* d
   }
 }
 
+// batched_dot (a, v) and its backward (dy, a, v); gathered_dot (a, table,
+// idx) and its backward (dy, a, table, idx).
+struct DotTable {
+  int64_t rows = 0;  // V; 0: no table (batched_dot)
+  DType index_type = DType::i32;
+  std::string who;  // names the node in index errors
+};
+
 class DotKernel final : public Kernel {
  public:
-  DotKernel(Dims g, bool backward) : g_(g), backward_(backward) {}
+  DotKernel(Dims g, bool backward, DotTable table) : g_(g), backward_(backward), table_(std::move(table)) {}
   void run(const KernelArgs& k) override {
+    const size_t ia = backward_ ? 1 : 0;  // input index of a
+    Rows v{k.in<float>(ia + 1), nullptr, table_.index_type, g_.d};
+    if (table_.rows > 0) {
+      v.idx = k.inputs[ia + 2];
+      for (int64_t i = 0; i < g_.b * g_.k; ++i) checked_index(v.idx, v.index_type, i, table_.rows, table_.who);
+    }
     parallel_blocks(g_.b, k.threads, g_.block(), [&](int64_t lo, int64_t hi) {
       if (backward_) {
-        dot_backward_rows(k.in<float>(0), k.in<float>(1), k.in<float>(2), k.out<float>(0), k.out<float>(1), g_, lo, hi);
+        dot_backward_rows(k.in<float>(0), k.in<float>(1), v, k.out<float>(0), k.out<float>(1), g_, lo, hi);
       } else {
-        dot_rows(k.in<float>(0), k.in<float>(1), k.out<float>(0), g_, lo, hi);
+        dot_rows(k.in<float>(0), v, k.out<float>(0), g_, lo, hi);
       }
     });
   }
@@ -89,6 +121,7 @@ class DotKernel final : public Kernel {
  private:
   Dims g_;
   bool backward_;
+  DotTable table_;
 };
 
 void reference_dot(const graph::Node&, std::span<const Tensor> in, std::span<Tensor> out) {
@@ -157,7 +190,7 @@ FLOWGRAD_REGISTER_OP({
     .make_attrs = attrs_factory<graph::NoAttrs>(),
     .infer = infer_dot,
     .lower = [](const LowerContext& ctx) -> std::unique_ptr<Kernel> {
-      return std::make_unique<DotKernel>(dims_of(ctx.inputs[1]), false);
+      return std::make_unique<DotKernel>(dims_of(ctx.inputs[1]), false, DotTable{});
     },
     .reference = reference_dot,
     .grad = grad_dot,
@@ -171,10 +204,126 @@ FLOWGRAD_REGISTER_OP({
     .make_attrs = attrs_factory<graph::NoAttrs>(),
     .infer = infer_dot_backward,
     .lower = [](const LowerContext& ctx) -> std::unique_ptr<Kernel> {
-      return std::make_unique<DotKernel>(dims_of(ctx.inputs[2]), true);
+      return std::make_unique<DotKernel>(dims_of(ctx.inputs[2]), true, DotTable{});
     },
     .reference = reference_dot_backward,
     .grad = grad_dot_backward,
+});
+
+// --- gathered_dot ----------------------------------------------------------------
+
+namespace {
+
+// a [B, D], table [V, D], idx [B, K] at inputs ia, ia + 1, ia + 2.
+Dims check_gathered(const InferContext& ctx, size_t ia) {
+  const TensorType &a = ctx.in(ia), &t = ctx.in(ia + 1), &idx = ctx.in(ia + 2);
+  ctx.expect_same_float({ia, ia + 1});
+  if (a.rank() != 2) ctx.fail("expected a f32[B, D], got " + a.str());
+  const std::string d = std::to_string(a.shape[1]), b = std::to_string(a.shape[0]);
+  if (t.rank() != 2 || t.shape[1] != a.shape[1]) {
+    ctx.fail("expected a table f32[V, " + d + "], got " + t.str());
+  }
+  if ((idx.dtype != DType::i32 && idx.dtype != DType::i64) || idx.rank() != 2 || idx.shape[0] != a.shape[0]) {
+    ctx.fail("expected indices i32 or i64 [" + b + ", K], got " + idx.str());
+  }
+  return {a.shape[0], idx.shape[1], a.shape[1]};
+}
+
+std::vector<TensorType> infer_gathered(const InferContext& ctx) {
+  Dims g = check_gathered(ctx, 0);
+  return {{ctx.in(0).dtype, {g.b, g.k}}};
+}
+
+std::vector<TensorType> infer_gathered_backward(const InferContext& ctx) {
+  Dims g = check_gathered(ctx, 1);
+  TensorType want{ctx.in(1).dtype, {g.b, g.k}};
+  if (ctx.in(0) != want) ctx.fail("expected dy " + want.str() + ", got " + ctx.in(0).str());
+  return {ctx.in(1), {ctx.in(1).dtype, {g.b, g.k, g.d}}};
+}
+
+std::string who(const graph::Node& n) { return n.name + " (" + n.op + ")"; }
+
+std::unique_ptr<Kernel> lower_gathered(const LowerContext& ctx, bool backward) {
+  const size_t ia = backward ? 1 : 0;
+  const TensorType &a = ctx.inputs[ia], &t = ctx.inputs[ia + 1], &idx = ctx.inputs[ia + 2];
+  return std::make_unique<DotKernel>(Dims{a.shape[0], idx.shape[1], a.shape[1]}, backward,
+                                     DotTable{t.shape[0], idx.dtype, who(ctx.node)});
+}
+
+// v = gather(table, idx) as a [B, K, D] tensor, for the reference kernels.
+Tensor gathered_rows(const graph::Node& n, const Tensor& table, const Tensor& idx) {
+  const int64_t v = table.shape()[0], d = table.shape()[1];
+  Tensor out({table.dtype(), {idx.shape()[0], idx.shape()[1], d}});
+  graph::with_float(table.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    for (int64_t i = 0; i < idx.numel(); ++i) {
+      const int64_t r = checked_index(idx.raw(), idx.dtype(), i, v, who(n));
+      for (int64_t j = 0; j < d; ++j) out.data<T>()[i * d + j] = table.data<T>()[r * d + j];
+    }
+  });
+  return out;
+}
+
+// d table of a gathered_dot whose rows got gradient dv [B, K, D].
+Expr table_grad(Expr table, Expr idx, Expr dv, const Loc& loc) {
+  const int64_t n = idx.dim(0) * idx.dim(1);
+  return sparse_rows(reshape(idx, {n}, loc), reshape(dv, {n, table.dim(1)}, loc), table.dim(0), loc);
+}
+
+std::vector<std::optional<Expr>> grad_gathered(GradContext& c) {
+  Expr table = c.in(1), idx = c.in(2);
+  BatchedDotGrads g = gathered_dot_backward(c.dout(), c.in(0), table, idx, c.loc);
+  return {g.da, table_grad(table, idx, g.dv, c.loc), std::nullopt};
+}
+
+// As grad_dot_backward, with v = gather(table, idx):
+//   d dy = gathered_dot(dda, table, idx) + batched_dot(a, ddv)
+//   d a  = Σ_k dy · ddv                 d table = sparse_rows(idx, dy ⊗ dda)
+std::vector<std::optional<Expr>> grad_gathered_backward(GradContext& c) {
+  Expr dy = c.in(0), a = c.in(1), table = c.in(2), idx = c.in(3);
+  const auto &dda = c.output_grads[0], &ddv = c.output_grads[1];
+  std::optional<Expr> d_dy, d_a, d_table;
+  if (dda) {
+    d_dy = gathered_dot(*dda, table, idx, c.loc);
+    d_table = table_grad(table, idx, gathered_dot_backward(dy, *dda, table, idx, c.loc).dv, c.loc);
+  }
+  if (ddv) {
+    Expr t = batched_dot(a, *ddv, c.loc);
+    d_dy = d_dy ? add(*d_dy, t, c.loc) : t;
+    d_a = batched_dot_backward(dy, a, *ddv, c.loc).da;
+  }
+  return {d_dy, d_a, d_table, std::nullopt};
+}
+
+}  // namespace
+
+FLOWGRAD_REGISTER_OP({
+    .name = "gathered_dot",
+    .num_inputs = 3,
+    .fusion = FusionClass::opaque,
+    .make_attrs = attrs_factory<graph::NoAttrs>(),
+    .infer = infer_gathered,
+    .lower = [](const LowerContext& ctx) { return lower_gathered(ctx, false); },
+    .reference = [](const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
+      Tensor v = gathered_rows(n, in[1], in[2]);
+      reference_dot(n, std::vector<Tensor>{in[0], v}, out);
+    },
+    .grad = grad_gathered,
+});
+
+FLOWGRAD_REGISTER_OP({
+    .name = "gathered_dot_backward",
+    .num_inputs = 4,
+    .num_outputs = 2,
+    .fusion = FusionClass::opaque,
+    .make_attrs = attrs_factory<graph::NoAttrs>(),
+    .infer = infer_gathered_backward,
+    .lower = [](const LowerContext& ctx) { return lower_gathered(ctx, true); },
+    .reference = [](const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
+      Tensor v = gathered_rows(n, in[2], in[3]);
+      reference_dot_backward(n, std::vector<Tensor>{in[0], in[1], v}, out);
+    },
+    .grad = grad_gathered_backward,
 });
 
 // --- negative_sample -----------------------------------------------------------
@@ -247,6 +396,15 @@ Expr batched_dot(Expr a, Expr v, const Loc& loc) { return a.emitter().emit1("bat
 
 BatchedDotGrads batched_dot_backward(Expr dy, Expr a, Expr v, const Loc& loc) {
   auto outs = dy.emitter().emit("batched_dot_backward", nullptr, {dy, a, v}, loc);
+  return {outs[0], outs[1]};
+}
+
+Expr gathered_dot(Expr a, Expr table, Expr idx, const Loc& loc) {
+  return a.emitter().emit1("gathered_dot", graph::NoAttrs{}, {a, table, idx}, loc);
+}
+
+BatchedDotGrads gathered_dot_backward(Expr dy, Expr a, Expr table, Expr idx, const Loc& loc) {
+  auto outs = dy.emitter().emit("gathered_dot_backward", nullptr, {dy, a, table, idx}, loc);
   return {outs[0], outs[1]};
 }
 

@@ -14,6 +14,22 @@
 //
 // which is bilinear and differentiable again through itself and batched_dot.
 //
+// gathered_dot: batched_dot against rows of a table, without the gathered
+// copy (skip-gram's logits: a center vector against its 1 + K output rows).
+//
+//   y[b, k] = Σ_d a[b, d] · table[idx[b, k], d]
+//   a: f32[B, D], table: f32[V, D], idx: i32|i64 [B, K] -> y: f32[B, K]
+//
+// = batched_dot(a, gather(table, idx)). An index outside [0, V) is a
+// ValueError at run time. Its gradient is gathered_dot_backward, one pass
+// over the table rows:
+//
+//   da[b, d] = Σ_k dy[b, k] · table[idx[b, k], d]      dv[b, k, d] = dy[b, k] · a[b, d]
+//   dy: f32[B, K], a: f32[B, D], table: f32[V, D], idx [B, K] -> da: f32[B, D], dv: f32[B, K, D]
+//
+// and d table = sparse_rows(idx, dv) (ops/sparse_rows.h), so a sparse
+// optimizer updates only the touched rows. Bilinear, differentiable again.
+//
 // negative_sample: draws B·K word ids from a unigram^0.75 sampling table
 // (word2vec.c's table: word w fills a share of the slots proportional to
 // count(w)^0.75). The text pipeline builds the table; this op only samples it.
@@ -50,6 +66,9 @@ struct BatchedDotGrads {
   Expr da, dv;
 };
 BatchedDotGrads batched_dot_backward(Expr dy, Expr a, Expr v, const Loc& loc = Loc::current());
+
+Expr gathered_dot(Expr a, Expr table, Expr idx, const Loc& loc = Loc::current());
+BatchedDotGrads gathered_dot_backward(Expr dy, Expr a, Expr table, Expr idx, const Loc& loc = Loc::current());
 
 // Sets attrs.stream from the node path (scope + "negative_sample", made unique).
 Expr negative_sample(Expr table, NegativeSampleAttrs attrs, const Loc& loc = Loc::current());

@@ -13,7 +13,7 @@ constexpr uint64_t kCbowStream = 0x63626f77;      // "cbow"
 
 graph::Tensor i32_tensor(graph::Shape shape) { return graph::Tensor({graph::DType::i32, std::move(shape)}); }
 
-void check_negatives(std::span<const int64_t> table, int32_t k) {
+void check_negatives(const UnigramTable& table, int32_t k) {
   if (table.empty()) throw ValueError("expected a non-empty unigram table");
   if (k < 0) throw ValueError("expected num_negatives >= 0, got " + std::to_string(k));
 }
@@ -119,7 +119,18 @@ std::vector<CbowExample> Word2VecSampler::cbow_epoch(const std::vector<IdSentenc
   return out;
 }
 
-std::vector<int64_t> unigram_table(const Vocab& vocab, int64_t size, double power) {
+UnigramTable::UnigramTable(std::vector<int32_t> slots) : slots_(std::move(slots)) {
+  if (slots_.size() >= (uint64_t{1} << 32)) throw ValueError("expected a unigram table of fewer than 2^32 slots");
+  for (size_t a = 0; a < slots_.size(); ++a) {
+    if (a == 0 || slots_[a] != slots_[a - 1]) {
+      starts_.push_back(a);
+      ids_.push_back(slots_[a]);
+    }
+    if (a % (size_t{1} << kShift) == 0) coarse_.push_back(static_cast<uint32_t>(starts_.size() - 1));
+  }
+}
+
+UnigramTable unigram_table(const Vocab& vocab, int64_t size, double power) {
   if (size < 1) throw ValueError("expected a unigram table size >= 1, got " + std::to_string(size));
   std::vector<int32_t> words;  // the ids with a count, in vocabulary order
   double total = 0;
@@ -130,7 +141,7 @@ std::vector<int64_t> unigram_table(const Vocab& vocab, int64_t size, double powe
   }
   if (words.empty()) throw ValueError("expected a vocabulary with word counts, got counts that sum to 0");
   // word2vec.c: slot a belongs to word i while a / size <= cumulative share of words 0..i.
-  std::vector<int64_t> table(static_cast<size_t>(size));
+  std::vector<int32_t> table(static_cast<size_t>(size));
   size_t i = 0;
   double cumulative = std::pow(static_cast<double>(vocab.count(words[0])), power) / total;
   for (int64_t a = 0; a < size; ++a) {
@@ -140,16 +151,17 @@ std::vector<int64_t> unigram_table(const Vocab& vocab, int64_t size, double powe
       cumulative += std::pow(static_cast<double>(vocab.count(words[i])), power) / total;
     }
   }
-  return table;
+  return UnigramTable(std::move(table));
 }
 
-int32_t sample_negative(std::span<const int64_t> table, int32_t positive, CounterRng& rng) {
-  int64_t id = table[rng.below(table.size())];
-  for (int tries = 0; id == positive && tries < 16; ++tries) id = table[rng.below(table.size())];
-  return static_cast<int32_t>(id);
+int32_t sample_negative(const UnigramTable& table, int32_t positive, CounterRng& rng) {
+  const auto size = static_cast<uint64_t>(table.size());
+  int32_t id = table[rng.below(size)];
+  for (int tries = 0; id == positive && tries < 16; ++tries) id = table[rng.below(size)];
+  return id;
 }
 
-SkipGramBatch make_skipgram_batch(std::span<const SkipGramPair> pairs, std::span<const int64_t> table,
+SkipGramBatch make_skipgram_batch(std::span<const SkipGramPair> pairs, const UnigramTable& table,
                                   int32_t num_negatives, CounterRng& rng) {
   check_negatives(table, num_negatives);
   auto b = static_cast<int64_t>(pairs.size());
@@ -163,7 +175,7 @@ SkipGramBatch make_skipgram_batch(std::span<const SkipGramPair> pairs, std::span
   return batch;
 }
 
-CbowBatch make_cbow_batch(std::span<const CbowExample> examples, int32_t window, std::span<const int64_t> table,
+CbowBatch make_cbow_batch(std::span<const CbowExample> examples, int32_t window, const UnigramTable& table,
                           int32_t num_negatives, CounterRng& rng) {
   check_negatives(table, num_negatives);
   auto b = static_cast<int64_t>(examples.size());

@@ -89,17 +89,46 @@ class Word2VecSampler {
   std::vector<double> keep_;
 };
 
+// A negative-sampling table: `slots` word ids, and a compact index of it for
+// lookups. The table is runs of equal ids (word2vec.c's holds each word's
+// slots together), so slot a's id is that of the last run starting at or
+// before a: found from a coarse index of every 64th slot's run and a short
+// scan of the run starts. Those fit in the L2 cache where the slots (4 MB for
+// 10^6) do not; a lookup returns exactly slots[a].
+class UnigramTable {
+ public:
+  UnigramTable() = default;
+  explicit UnigramTable(std::vector<int32_t> slots);
+
+  int64_t size() const { return static_cast<int64_t>(slots_.size()); }
+  bool empty() const { return slots_.empty(); }
+  int32_t operator[](uint64_t slot) const {
+    size_t run = coarse_[slot >> kShift];
+    while (run + 1 < starts_.size() && starts_[run + 1] <= slot) ++run;
+    return ids_[run];
+  }
+  std::vector<int32_t>::const_iterator begin() const { return slots_.begin(); }
+  std::vector<int32_t>::const_iterator end() const { return slots_.end(); }
+
+ private:
+  static constexpr int kShift = 6;  // coarse index: every 64th slot
+  std::vector<int32_t> slots_;
+  std::vector<uint64_t> starts_;  // first slot of each run
+  std::vector<int32_t> ids_;      // id of each run
+  std::vector<uint32_t> coarse_;  // [size / 64]: the run holding slot i · 64
+};
+
 // word2vec.c's negative-sampling table over the vocabulary counts.
-std::vector<int64_t> unigram_table(const Vocab& vocab, int64_t size = 10'000'000, double power = 0.75);
+UnigramTable unigram_table(const Vocab& vocab, int64_t size = 10'000'000, double power = 0.75);
 
 // One negative for `positive`: a table entry different from it if possible.
-int32_t sample_negative(std::span<const int64_t> table, int32_t positive, CounterRng& rng);
+int32_t sample_negative(const UnigramTable& table, int32_t positive, CounterRng& rng);
 
 // Skip-gram batch: inputs [B] i32, targets [B] i32, negatives [B, K] i32.
 struct SkipGramBatch {
   graph::Tensor inputs, targets, negatives;
 };
-SkipGramBatch make_skipgram_batch(std::span<const SkipGramPair> pairs, std::span<const int64_t> table,
+SkipGramBatch make_skipgram_batch(std::span<const SkipGramPair> pairs, const UnigramTable& table,
                                   int32_t num_negatives, CounterRng& rng);
 
 // CBOW batch: contexts [B, C] i32 (C = 2 * window, padded with 0),
@@ -108,7 +137,7 @@ SkipGramBatch make_skipgram_batch(std::span<const SkipGramPair> pairs, std::span
 struct CbowBatch {
   graph::Tensor contexts, context_mask, targets, negatives;
 };
-CbowBatch make_cbow_batch(std::span<const CbowExample> examples, int32_t window, std::span<const int64_t> table,
+CbowBatch make_cbow_batch(std::span<const CbowExample> examples, int32_t window, const UnigramTable& table,
                           int32_t num_negatives, CounterRng& rng);
 
 }  // namespace flowgrad::text

@@ -50,7 +50,7 @@ assert all(e["name"] and e["args"]["op"] and e["dur"] >= 0 for e in events)
 print(f"{sys.argv[1]}: {len(events)} events, {len({e['args']['op'] for e in events})} ops")
 PY
 }
-"$fg" train word2vec --data "$dir/data" --steps 3 --batch-size 64 --trace "$dir/w2v.json" > "$dir/w2v.txt"
+"$fg" train word2vec --data "$dir/data" --steps 4 --batch-size 64 --trace "$dir/w2v.json" > "$dir/w2v.txt"
 check_trace "$dir/w2v.json"
 "$fg" train lstm --data "$dir/data" --steps 3 --batch-size 16 --trace "$dir/train_lstm.json" > "$dir/lstm.txt"
 check_trace "$dir/train_lstm.json"

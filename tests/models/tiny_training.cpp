@@ -26,7 +26,7 @@ constexpr uint64_t kW2vSeed = 11;
 struct SkipGramData {
   text::Vocab vocab;
   std::vector<text::IdSentence> sentences;
-  std::vector<int64_t> table;
+  text::UnigramTable table;
 };
 
 std::shared_ptr<const SkipGramData> skipgram_data() {

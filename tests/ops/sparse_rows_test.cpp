@@ -69,6 +69,21 @@ TEST_CASE("sparse_rows and scatter_add reject bad indices at run time and bad ty
                        ShapeError);
 }
 
+TEST_CASE("sparse_rows groups afresh on every run, also after a run rejected for a bad index") {
+  graph::Graph g;
+  ops::Emitter em(g);
+  auto idx = ops::input(em, "idx", {DType::i32, {4}});
+  auto rows = ops::input(em, "rows", f32({4, 1}));
+  auto s = ops::sparse_rows(idx, rows, 4);
+  runtime::Session sess(g);
+  Tensor r = Tensor::from<float>({4, 1}, {1, 2, 4, 8});
+  auto run = [&](std::vector<int32_t> i) { return sess.run({{"idx", Tensor::from<int32_t>({4}, i)}, {"rows", r}}, {s.id()})[0]; };
+  CHECK(identical(run({3, 1, 3, 0}), Tensor::from<float>({4, 1}, {8, 2, 0, 5})));
+  CHECK_THROWS_AS(run({2, 2, 9, 1}), ValueError);
+  CHECK(identical(run({2, 2, 1, 2}), Tensor::from<float>({4, 1}, {0, 4, 11, 0})));
+  CHECK(identical(run({0, 1, 2, 3}), Tensor::from<float>({4, 1}, {1, 2, 4, 8})));
+}
+
 TEST_CASE("sparse_rows and scatter_add sum duplicates bit-identically with 1 and 2 threads") {
   graph::Graph g;
   ops::Emitter em(g);

@@ -79,6 +79,28 @@ TEST_CASE("sparse_adam_update is lazy: untouched rows keep param, m and v") {
   CHECK(v.at(5) == doctest::Approx(0.001 * 64).epsilon(1e-5));
 }
 
+TEST_CASE("sparse_sgd_update gives bit-identical params with 1 and 2 threads, with and without weight decay") {
+  for (double decay : {0.0, 0.01}) {  // in position order, and grouped
+    graph::Graph g;
+    ops::Emitter em(g);
+    auto p = ops::input(em, "p", f32({500, 100}));
+    auto idx = ops::input(em, "idx", {DType::i32, {6000}});
+    auto rows = ops::input(em, "rows", f32({6000, 100}));
+    auto lr = ops::input(em, "lr", kScalar);
+    auto up = ops::sparse_sgd_update(p, idx, rows, lr, {.weight_decay = decay});
+    Tensor idx_value = random_tensor({DType::i32, {6000}}, 1, 0, 500), rows_value = random_tensor(f32({6000, 100}), 2);
+    std::vector<Tensor> params;
+    for (int threads : {1, 2}) {
+      runtime::Session sess(g, {.threads = threads});
+      params.push_back(random_tensor(f32({500, 100}), 3));
+      sess.run({{"p", params.back()}, {"idx", idx_value}, {"rows", rows_value}, {"lr", Tensor::scalar(0.1f)}}, {up.id()});
+      CHECK(sess.last_plan()->steps()[0].threads == threads);  // the 2-thread run took the parallel path
+    }
+    CHECK(identical(params[0], params[1]));
+    CHECK(!identical(params[0], random_tensor(f32({500, 100}), 3)));  // the update ran
+  }
+}
+
 TEST_CASE("sparse updates reject momentum, bad indices and mismatched state") {
   SparseStep s;
   CHECK_THROWS_WITH_AS(ops::sparse_sgd_update(s.p, s.idx, s.rows, s.lr, {.momentum = 0.9}),

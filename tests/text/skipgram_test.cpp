@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -117,6 +118,20 @@ TEST_CASE("the unigram table follows count^0.75 and leaves out words without cou
   CHECK(share[2] / 1e5 == doctest::Approx(std::pow(100, 0.75) / z).epsilon(0.001));
   CHECK(share[3] / 1e5 == doctest::Approx(std::pow(10, 0.75) / z).epsilon(0.01));
   CHECK(std::is_sorted(table.begin(), table.end()));  // filled in vocabulary order, like word2vec.c
+}
+
+TEST_CASE("a unigram table's indexed lookup returns exactly its slots") {
+  std::vector<int32_t> slots;
+  text::CounterRng rng(5, 6);
+  for (int32_t run = 0; run < 400; ++run) {  // runs of 1 to 200 slots, ids not in order
+    slots.insert(slots.end(), 1 + rng.below(rng.bernoulli(0.5) ? 3 : 200), static_cast<int32_t>(rng.below(50)));
+  }
+  text::UnigramTable table(slots);
+  REQUIRE(table.size() == static_cast<int64_t>(slots.size()));
+  int64_t wrong = 0;
+  for (size_t a = 0; a < slots.size(); ++a) wrong += table[a] != slots[a];
+  CHECK(wrong == 0);
+  CHECK(std::equal(table.begin(), table.end(), slots.begin(), slots.end()));
 }
 
 TEST_CASE("skip-gram and CBOW batches carry negatives that avoid the target") {
