@@ -1,18 +1,23 @@
 #pragma once
 // Helpers of the lstm kernels (ops/lstm_kernel.cpp): a oneDNN primitive bound
-// to its memory objects once, and the data movement between the op's tensors
-// and the primitives' padded, per-direction time order.
+// to its memory objects once, the data movement between the op's tensors and
+// the primitives' padded, per-direction time order, and running lanes.
 
+#include <omp.h>
+
+#include <algorithm>
 #include <initializer_list>
 #include <unordered_map>
 
 #include <oneapi/dnnl/dnnl.hpp>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 namespace flowgrad::ops::lstm_detail {
 
 // A primitive with one memory object per argument, made at lower time; run()
-// only swaps data handles. The scratchpad is shared by every Bound of a kernel
-// (they run one after another).
+// only swaps data handles. The scratchpad is shared by Bounds that never run
+// at the same time (one lane's primitives, and the weight reorders).
 class Bound {
  public:
   Bound() = default;
@@ -30,33 +35,72 @@ class Bound {
   std::unordered_map<int, dnnl::memory> mems_;
 };
 
-// The steps of one direction over a padded batch. Step t of sequence b is
-// valid if t < len[b]; it belongs to position pos(t, b) of the sequence
-// (reversed for direction 1, so that valid steps always come first).
-// Row blocks are fixed by the sizes, never by the thread count.
+// The steps of one direction over one part of a padded batch: sequences
+// b0 .. b0 + nb - 1 of the op's B. The primitive's buffers hold the part only
+// (row t·nb + j is step t of sequence b0 + j); the op's tensors hold all B.
+// Step t of sequence b is valid if t < len[b]; it belongs to position
+// pos(t, b) of the sequence (reversed for direction 1, so that valid steps
+// always come first). Row blocks are fixed by the sizes, never by the thread
+// count.
 struct Steps {
-  int64_t T, B;
-  const int64_t* len;
+  int64_t T, B, b0, nb;
+  const int64_t* len;  // [B]
   bool reversed;
 
   int64_t pos(int64_t t, int64_t b) const { return reversed ? len[b] - 1 - t : t; }
   // src[t, b] = [in[pos, b, :], 0] at valid steps, [0, ..., 0, 1] at padded ones.
-  //   in: [T, B, width] -> src: [T, B, width + 1]
+  //   in: [T, B, width] -> src: [T, nb, width + 1]
   void gather_input(const float* in, int64_t width, float* src, int threads) const;
   // out[pos, b, col : col + H] = dst[t, b] at valid steps, out[t, b, col : col + H] = 0 at padded ones.
-  //   dst: [T, B, H] -> out: [T, B, stride]
+  //   dst: [T, nb, H] -> out: [T, B, stride]
   void scatter_output(const float* dst, int64_t H, int64_t stride, int64_t col, float* out, int threads) const;
-  // h_n[b] = dst[len_b - 1, b], or h0[b] for an empty sequence.   [B, H]
+  // h_n[b] = dst[len_b - 1, b - b0], or h0[b] for an empty sequence.   h0, h_n: [B, H]
   void final_hidden(const float* dst, const float* h0, int64_t H, float* h_n) const;
   // The inverse of scatter_output, plus dh_n at each sequence's last valid step.
-  //   d_out: [T, B, stride], dh_n: [B, H] -> ddst: [T, B, H]
+  //   d_out: [T, B, stride], dh_n: [B, H] -> ddst: [T, nb, H]
   void gather_output_grad(const float* d_out, int64_t H, int64_t stride, int64_t col, const float* dh_n, float* ddst,
                           int threads) const;
-  // dh0[b] += dh_n[b] for empty sequences (their h_n is h0).
+  // dh0[b] += dh_n[b] for the part's empty sequences (their h_n is h0).   [B, H]
   void empty_sequences_pass(const float* dh_n, int64_t H, float* dh0) const;
   // d_in[pos, b, :] += diff_src[t, b, :width] at valid steps.
-  //   diff_src: [T, B, width + 1] -> d_in: [T, B, width]
+  //   diff_src: [T, nb, width + 1] -> d_in: [T, B, width]
   void scatter_add_input_grad(const float* diff_src, int64_t width, float* d_in, int threads) const;
 };
+
+// Sets the calling thread's OpenMP team (oneDNN's threads) until destroyed.
+class OpenMpTeam {
+ public:
+  explicit OpenMpTeam(int n) : previous_(omp_get_max_threads()) { omp_set_num_threads(n); }
+  ~OpenMpTeam() { omp_set_num_threads(previous_); }
+  OpenMpTeam(const OpenMpTeam&) = delete;
+  OpenMpTeam& operator=(const OpenMpTeam&) = delete;
+
+ private:
+  int previous_;
+};
+
+// lane(u, team) for u < n: concurrently on min(n, threads) threads with OpenMP
+// teams of threads / min(n, threads), or in order on the calling thread (with
+// its team) when that is 1. Isolated: a thread waiting for the other lanes
+// never picks up another executor step, which could wait for this step's
+// thread tokens.
+template <class Body>
+void run_lanes(int64_t n, int threads, Body&& lane) {
+  const int concurrent = static_cast<int>(std::min<int64_t>(n, std::max(threads, 1)));
+  if (concurrent <= 1) {
+    for (int64_t u = 0; u < n; ++u) lane(u, std::max(threads, 1));
+    return;
+  }
+  const int team = threads / concurrent;
+  tbb::this_task_arena::isolate([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<int64_t>(0, n, 1),
+        [&](const tbb::blocked_range<int64_t>& r) {
+          OpenMpTeam scope(team);
+          for (int64_t u = r.begin(); u != r.end(); ++u) lane(u, team);
+        },
+        tbb::simple_partitioner());
+  });
+}
 
 }  // namespace flowgrad::ops::lstm_detail
