@@ -23,6 +23,8 @@
 // and the weight gradients the reverse way (each lane's zeroed first: oneDNN
 // accumulates; then parts summed into part 0's).
 
+#include <omp.h>
+
 #include <cstring>
 
 #include "ops/dnnl_util.h"
@@ -73,6 +75,18 @@ dnnl::reorder::primitive_desc reorder_pd(const memory::desc& from, const memory:
 }
 
 std::vector<float> buffer_for(const memory::desc& d) { return std::vector<float>(d.get_size() / sizeof(float) + 1); }
+
+// Sets the calling thread's OpenMP team (oneDNN's threads) until destroyed.
+class OpenMpTeam {
+ public:
+  explicit OpenMpTeam(int n) : previous_(omp_get_max_threads()) { omp_set_num_threads(n); }
+  ~OpenMpTeam() { omp_set_num_threads(previous_); }
+  OpenMpTeam(const OpenMpTeam&) = delete;
+  OpenMpTeam& operator=(const OpenMpTeam&) = delete;
+
+ private:
+  int previous_;
+};
 
 // Workspace bytes oneDNN needs per shape class and part.
 std::vector<std::vector<size_t>> dnnl_workspace_bytes(const Geometry& g) {
@@ -252,7 +266,7 @@ Runner::Runner(const Geometry& g, bool with_backward) : impl_(std::make_unique<I
   m.len.assign(g.B, g.T);
   for (int k = 0; k < std::min<int64_t>(g.L - 1, 2); ++k) m.layer_buf[k].assign(g.T * g.B * g.D * g.H, 0.f);
   {
-    OpenMpTeam one(1);  // lanes run on one thread each (oneDNN may fix a primitive's team at creation)
+    OpenMpTeam one(1);  // lanes run on one thread each (oneDNN fixes some primitives' team at creation)
     m.lanes.resize(g.lanes());
     for (int64_t d = 0; d < g.D; ++d) {
       for (int64_t p = 0; p < g.parts(); ++p) {

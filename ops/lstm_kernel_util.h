@@ -3,15 +3,11 @@
 // to its memory objects once, the data movement between the op's tensors and
 // the primitives' padded, per-direction time order, and running lanes.
 
-#include <omp.h>
-
 #include <algorithm>
 #include <initializer_list>
 #include <unordered_map>
 
 #include <oneapi/dnnl/dnnl.hpp>
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
 
 namespace flowgrad::ops::lstm_detail {
 
@@ -67,23 +63,13 @@ struct Steps {
   void scatter_add_input_grad(const float* diff_src, int64_t width, float* d_in, int threads) const;
 };
 
-// Sets the calling thread's OpenMP team (oneDNN's threads) until destroyed.
-class OpenMpTeam {
- public:
-  explicit OpenMpTeam(int n) : previous_(omp_get_max_threads()) { omp_set_num_threads(n); }
-  ~OpenMpTeam() { omp_set_num_threads(previous_); }
-  OpenMpTeam(const OpenMpTeam&) = delete;
-  OpenMpTeam& operator=(const OpenMpTeam&) = delete;
-
- private:
-  int previous_;
-};
-
-// lane(u, team) for u < n: concurrently on min(n, threads) threads with OpenMP
-// teams of threads / min(n, threads), or in order on the calling thread (with
-// its team) when that is 1. Isolated: a thread waiting for the other lanes
-// never picks up another executor step, which could wait for this step's
-// thread tokens.
+// lane(u, team) for u < n. With 2+ threads the lanes run on the calling
+// thread's OpenMP team, one thread each (team = 1: oneDNN runs single-threaded
+// inside a parallel region), at most `threads` at a time; else in order on the
+// calling thread with its team. OpenMP rather than TBB: the executor's other
+// TBB workers may be blocked waiting for thread tokens held by this very
+// step, while the step's OpenMP team is its own (the cores its tokens stand
+// for; see docs/architecture.md, "Threads").
 template <class Body>
 void run_lanes(int64_t n, int threads, Body&& lane) {
   const int concurrent = static_cast<int>(std::min<int64_t>(n, std::max(threads, 1)));
@@ -91,16 +77,8 @@ void run_lanes(int64_t n, int threads, Body&& lane) {
     for (int64_t u = 0; u < n; ++u) lane(u, std::max(threads, 1));
     return;
   }
-  const int team = threads / concurrent;
-  tbb::this_task_arena::isolate([&] {
-    tbb::parallel_for(
-        tbb::blocked_range<int64_t>(0, n, 1),
-        [&](const tbb::blocked_range<int64_t>& r) {
-          OpenMpTeam scope(team);
-          for (int64_t u = r.begin(); u != r.end(); ++u) lane(u, team);
-        },
-        tbb::simple_partitioner());
-  });
+#pragma omp parallel for num_threads(concurrent) schedule(static, 1)
+  for (int64_t u = 0; u < n; ++u) lane(u, 1);
 }
 
 }  // namespace flowgrad::ops::lstm_detail
