@@ -3,6 +3,8 @@
 // to its memory objects once, the data movement between the op's tensors and
 // the primitives' padded, per-direction time order, and running lanes.
 
+#include <omp.h>
+
 #include <algorithm>
 #include <initializer_list>
 #include <unordered_map>
@@ -78,7 +80,10 @@ void run_lanes(int64_t n, int threads, Body&& lane) {
     return;
   }
 #pragma omp parallel for num_threads(concurrent) schedule(static, 1)
-  for (int64_t u = 0; u < n; ++u) lane(u, 1);
+  for (int64_t u = 0; u < n; ++u) {
+    omp_set_num_threads(1);  // this thread's ICV inside the region only
+    lane(u, 1);
+  }
 }
 
 }  // namespace flowgrad::ops::lstm_detail
