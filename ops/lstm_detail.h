@@ -49,8 +49,8 @@ Geometry geometry_of(const LstmAttrs& a, std::span<const TensorType> inputs);
 // Byte offsets into the workspace. Per layer, direction and batch part
 // ("slot", of nb = the part's sequences): the primitive's input with its
 // padding channel [T, nb, I_l + 1], its output [T, nb, H], final states
-// [nb, H] and oneDNN's workspace. A 64-byte header
-// marks a workspace written by a forward kernel (magic, run step, geometry).
+// [nb, H] and oneDNN's workspace. A 64-byte header marks a workspace written
+// by a forward kernel (magic, run step, geometry).
 struct WorkspaceLayout {
   struct Slot {
     size_t src, dst, dst_iter, dst_iter_c, dnnl;
