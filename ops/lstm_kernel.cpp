@@ -8,8 +8,8 @@
 // batch), scratchpad, stream and gradient buffers, so the lanes of a layer
 // run concurrently, one OpenMP thread each, when the kernel has 2+ threads.
 // That is the point: every time step of an LSTM is a small GEMM (M = batch
-// rows), which oneDNN spreads poorly over a team (2 threads measured 1.5x
-// one), while two lanes on one core each run at one core's speed. The lanes
+// rows), which oneDNN splits over its team with a barrier per step, while two
+// lanes on one core each run at one core's speed with one join per layer. The lanes
 // are fixed by the shapes, so every thread count computes the same thing:
 // the parts' weight gradients are added in part order.
 //
