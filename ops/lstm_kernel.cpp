@@ -9,9 +9,9 @@
 // run concurrently, one OpenMP thread each, when the kernel has 2+ threads.
 // That is the point: every time step of an LSTM is a small GEMM (M = batch
 // rows), which oneDNN splits over its team with a barrier per step, while two
-// lanes on one core each run at one core's speed with one join per layer. The lanes
-// are fixed by the shapes, so every thread count computes the same thing:
-// the parts' weight gradients are added in part order.
+// lanes on one core each run at one core's speed with one join per layer.
+// The lanes are fixed by the shapes, so every thread count computes the same
+// thing: the parts' weight gradients are added in part order.
 //
 // Weights travel as (per layer and direction, every run, shared by the
 // direction's lanes, whose primitives all take lane 0's layouts):
