@@ -105,7 +105,7 @@ class ForwardKernel final : public Kernel {
                     *a.stream);
   }
   double cost() const override { return runner_.flops(); }
-  bool scales_with_team() const override { return false; }  // T small GEMMs in a chain
+  bool scales_with_team() const override { return false; }  // its lanes use at most Geometry::lanes() threads
 
  private:
   lstm_detail::Runner runner_;

@@ -38,18 +38,28 @@
 // code, e.g. for weights saved by oneDNN-based tools).
 //
 // Padding (how sequences of different lengths share one batch): every
-// direction runs as a left-to-right oneDNN primitive over the whole [T, B]
-// batch. Direction 1 gets each sequence reversed within its length, so the
-// valid steps of every sequence come first and its padding last. The layer
-// input gets one extra channel, 1 at padded steps and 0 at valid ones, whose
-// weights are −10⁴ on the input gate and +10⁴ on the forget gate: at a padded
-// step i = 0 and f = 1 exactly in f32, so c passes through unchanged and the
-// valid steps never see the padding (their extra-channel term is exactly 0).
-// y is taken at valid steps only (0 elsewhere), h_n from y at step len_b - 1,
-// c_n from the primitive's final cell state. Gradients flow back the same way
-// (the padded steps have zero gate gradients). This keeps the one-big-GEMM
-// speed of oneDNN's RNN for every batch; a batch of length-0 sequences gives
-// y = 0, h_n = h0 and c_n = c0.
+// direction runs as a left-to-right oneDNN primitive over the [T, B] batch
+// (or a part of it, see Lanes). Direction 1 gets each sequence reversed
+// within its length, so the valid steps of every sequence come first and its
+// padding last. The layer input gets one extra channel, 1 at padded steps
+// and 0 at valid ones, whose weights are −10⁴ on the input gate and +10⁴ on
+// the forget gate: at a padded step i = 0 and f = 1 exactly in f32, so c
+// passes through unchanged and the valid steps never see the padding (their
+// extra-channel term is exactly 0). y is taken at valid steps only (0
+// elsewhere), h_n from y at step len_b - 1, c_n from the primitive's final
+// cell state. Gradients flow back the same way (the padded steps have zero
+// gate gradients). This keeps the one-big-GEMM speed of oneDNN's RNN for
+// every batch; a batch of length-0 sequences gives y = 0, h_n = h0 and
+// c_n = c0.
+//
+// Lanes (threads): each layer runs as independent lanes, one per direction
+// and batch part; a unidirectional layer cuts its batch into 2 parts of
+// B / 2 sequences (a bidirectional one keeps it whole). Each lane has its own
+// primitives; with 2+ threads the lanes run concurrently, one thread each,
+// because oneDNN's LSTM is a chain of small per-step GEMMs that gains little
+// from a bigger team. The cut depends on the shapes only, so results are
+// bit-identical at any thread count (the parts' weight gradients are added in
+// part order).
 //
 // The workspace output is the saved forward state for lstm_backward: oneDNN's
 // training workspace (u8 bytes) and the primitive inputs/outputs the backward

@@ -44,7 +44,7 @@ class BackwardKernel final : public Kernel {
                      *a.stream);
   }
   double cost() const override { return runner_.flops(); }
-  bool scales_with_team() const override { return false; }  // T small GEMMs in a chain
+  bool scales_with_team() const override { return false; }  // its lanes use at most Geometry::lanes() threads
 
  private:
   bool saved_by_this_run(const std::byte* ws, uint64_t step) const {

@@ -27,6 +27,16 @@ struct Geometry {
   // Distinct layer input sizes: 0 for layer 0, 1 for the others (if they differ).
   int shape_class(int64_t l) const { return l == 0 || layer_input(l) == I ? 0 : 1; }
   int num_shape_classes() const { return L > 1 && D * H != I ? 2 : 1; }
+  // Lanes: a layer's independent pieces of work, one per direction and batch
+  // part, each run by its own primitives (concurrently when the kernel has
+  // the threads; ops/lstm_kernel.cpp). A unidirectional layer cuts its batch
+  // in 2 parts, so every layer has 2 lanes (for B >= 2). Fixed by the shapes,
+  // never by the thread count: results do not depend on it.
+  int64_t parts() const { return D == 1 && B >= 2 ? 2 : 1; }
+  int64_t part_begin(int64_t p) const { return B * p / parts(); }  // first sequence of part p <= parts()
+  int64_t lanes() const { return D * parts(); }
+  // Workspace slot of layer l, direction d, part p.
+  int64_t slot(int64_t l, int64_t d, int64_t p) const { return (l * D + d) * parts() + p; }
   uint64_t fingerprint() const;
 };
 
@@ -36,15 +46,16 @@ Geometry check_forward_inputs(const InferContext& ctx, std::span<const TensorTyp
 // The geometry of inputs that passed check_forward_inputs.
 Geometry geometry_of(const LstmAttrs& a, std::span<const TensorType> inputs);
 
-// Byte offsets into the workspace. Per layer and direction ("slot"): the
-// primitive's input with its padding channel [T, B, I_l + 1], its output
-// [T, B, H], final states [B, H] and oneDNN's workspace. A 64-byte header
-// marks a workspace written by a forward kernel (magic, run step, geometry).
+// Byte offsets into the workspace. Per layer, direction and batch part
+// ("slot", of nb = the part's sequences): the primitive's input with its
+// padding channel [T, nb, I_l + 1], its output [T, nb, H], final states
+// [nb, H] and oneDNN's workspace. A 64-byte header marks a workspace written
+// by a forward kernel (magic, run step, geometry).
 struct WorkspaceLayout {
   struct Slot {
     size_t src, dst, dst_iter, dst_iter_c, dnnl;
   };
-  std::vector<Slot> slots;  // index l·D + d
+  std::vector<Slot> slots;  // index Geometry::slot(l, d, p)
   size_t bytes = 0;
   int64_t floats() const { return static_cast<int64_t>((bytes + 3) / 4); }
 };

@@ -57,8 +57,8 @@ void for_rows(int64_t rows, int64_t width, int threads, Body&& body) {
 }  // namespace
 
 void Steps::gather_input(const float* in, int64_t width, float* src, int threads) const {
-  for_rows(T * B, width, threads, [&](int64_t r) {
-    int64_t t = r / B, b = r % B;
+  for_rows(T * nb, width, threads, [&](int64_t r) {
+    int64_t t = r / nb, b = b0 + r % nb;
     float* row = src + r * (width + 1);
     if (t < len[b]) {
       std::memcpy(row, in + (pos(t, b) * B + b) * width, width * sizeof(float));
@@ -71,27 +71,27 @@ void Steps::gather_input(const float* in, int64_t width, float* src, int threads
 }
 
 void Steps::scatter_output(const float* dst, int64_t H, int64_t stride, int64_t col, float* out, int threads) const {
-  for_rows(T * B, H, threads, [&](int64_t r) {
-    int64_t t = r / B, b = r % B;
+  for_rows(T * nb, H, threads, [&](int64_t r) {
+    int64_t t = r / nb, b = b0 + r % nb;
     if (t < len[b]) {
       std::memcpy(out + (pos(t, b) * B + b) * stride + col, dst + r * H, H * sizeof(float));
     } else {
-      std::fill_n(out + r * stride + col, H, 0.f);
+      std::fill_n(out + (t * B + b) * stride + col, H, 0.f);
     }
   });
 }
 
 void Steps::final_hidden(const float* dst, const float* h0, int64_t H, float* h_n) const {
-  for (int64_t b = 0; b < B; ++b) {
-    const float* from = len[b] > 0 ? dst + ((len[b] - 1) * B + b) * H : h0 + b * H;
+  for (int64_t b = b0; b < b0 + nb; ++b) {
+    const float* from = len[b] > 0 ? dst + ((len[b] - 1) * nb + b - b0) * H : h0 + b * H;
     std::memcpy(h_n + b * H, from, H * sizeof(float));
   }
 }
 
 void Steps::gather_output_grad(const float* d_out, int64_t H, int64_t stride, int64_t col, const float* dh_n,
                                float* ddst, int threads) const {
-  for_rows(T * B, H, threads, [&](int64_t r) {
-    int64_t t = r / B, b = r % B;
+  for_rows(T * nb, H, threads, [&](int64_t r) {
+    int64_t t = r / nb, b = b0 + r % nb;
     float* row = ddst + r * H;
     if (t >= len[b]) {
       std::fill_n(row, H, 0.f);
@@ -105,15 +105,15 @@ void Steps::gather_output_grad(const float* d_out, int64_t H, int64_t stride, in
 }
 
 void Steps::empty_sequences_pass(const float* dh_n, int64_t H, float* dh0) const {
-  for (int64_t b = 0; b < B; ++b) {
+  for (int64_t b = b0; b < b0 + nb; ++b) {
     if (len[b] != 0) continue;
     for (int64_t k = 0; k < H; ++k) dh0[b * H + k] += dh_n[b * H + k];
   }
 }
 
 void Steps::scatter_add_input_grad(const float* diff_src, int64_t width, float* d_in, int threads) const {
-  for_rows(T * B, width, threads, [&](int64_t r) {
-    int64_t t = r / B, b = r % B;
+  for_rows(T * nb, width, threads, [&](int64_t r) {
+    int64_t t = r / nb, b = b0 + r % nb;
     if (t >= len[b]) return;
     const float* from = diff_src + r * (width + 1);
     float* to = d_in + (pos(t, b) * B + b) * width;

@@ -59,6 +59,9 @@ const Config kThreeLayers{4, 3, 32, {.hidden_size = 16, .num_layers = 3, .bidire
 const Config kBig{6, 4, 10, {.hidden_size = 16, .num_layers = 2, .bidirectional = true}, true};
 // Small enough for the gradient check: bidirectional with initial state.
 const Config kSmallBi{2, 3, 2, {.hidden_size = 2, .bidirectional = true}, true};
+// Unidirectional, so the batch is cut in 2 parts (1 and 2 sequences), each
+// with its own primitives; two layer input sizes.
+const Config kUniSplit{3, 3, 4, {.hidden_size = 3, .num_layers = 2}, true};
 
 FLOWGRAD_OP_CASES(lstm)({
     op_case("lstm", lstm_inputs(kOneLayer), kOneLayer.attrs, -1, 1),
@@ -67,6 +70,7 @@ FLOWGRAD_OP_CASES(lstm)({
     op_case("lstm", lstm_inputs(kThreeLayers), kThreeLayers.attrs, -1, 1),
     op_case("lstm", lstm_inputs(kBig), kBig.attrs, -1, 1),
     op_case("lstm", lstm_inputs(kSmallBi), kSmallBi.attrs, -1, 1),
+    op_case("lstm", lstm_inputs(kUniSplit), kUniSplit.attrs, -1, 1),
 });
 
 // The random workspace makes the kernel recompute the forward pass. (No
@@ -77,6 +81,7 @@ FLOWGRAD_OP_CASES(lstm_backward)({
     op_case("lstm_backward", lstm_backward_inputs(kOneLayer), kOneLayer.attrs, -1, 1),
     op_case("lstm_backward", lstm_backward_inputs(kTwoLayersBi), kTwoLayersBi.attrs, -1, 1),
     op_case("lstm_backward", lstm_backward_inputs(kBig), kBig.attrs, -1, 1),
+    op_case("lstm_backward", lstm_backward_inputs(kUniSplit), kUniSplit.attrs, -1, 1),
 });
 
 // lstm on fed inputs ("x", parameters by PyTorch name, "h0", "c0", "lengths")
@@ -177,9 +182,11 @@ TEST_CASE("lstm matches PyTorch's nn.LSTM: outputs, final states and every gradi
   }
 }
 
-TEST_CASE("lstm on a padded batch matches each sequence run alone, outputs and gradients") {
+// A padded batch against each of its sequences run alone (B = 1, no split).
+// Unidirectional, the batch runs as parts of 1 and 2 sequences (ops/lstm_detail.h,
+// lanes), so this also checks the split path against the unsplit one.
+void check_padded_batch_against_each_sequence(const Config& c) {
   const std::vector<int32_t> lengths{5, 3, 1};
-  const Config c{5, 3, 4, {.hidden_size = 3, .num_layers = 2, .bidirectional = true}, true, true};
   LstmNet batch(c);
   auto feeds = random_feeds(batch, lengths, 1);
   auto all = run_net(batch, feeds);
@@ -198,8 +205,9 @@ TEST_CASE("lstm on a padded batch matches each sequence run alone, outputs and g
     }
     auto got = run_net(alone, f);
     CHECK_CLOSE(got[0], time_slice(all[0], b, len), 1e-5);                      // y
+    const int64_t width = (c.attrs.bidirectional ? 2 : 1) * c.attrs.hidden_size;
     for (int64_t t = len; t < c.T; ++t) {
-      for (int64_t k = 0; k < 6; ++k) CHECK(all[0].data<float>()[(t * c.B + b) * 6 + k] == 0.f);  // padding
+      for (int64_t k = 0; k < width; ++k) CHECK(all[0].data<float>()[(t * c.B + b) * width + k] == 0.f);  // padding
       for (int64_t k = 0; k < c.I; ++k) CHECK(all[3].data<float>()[(t * c.B + b) * c.I + k] == 0.f);
     }
     CHECK_CLOSE(got[1], batch_slice(all[1], b), 1e-5);                          // h_n
@@ -218,44 +226,60 @@ TEST_CASE("lstm on a padded batch matches each sequence run alone, outputs and g
   }
 }
 
+TEST_CASE("lstm on a padded batch matches each sequence run alone, outputs and gradients") {
+  SUBCASE("bidirectional") {
+    check_padded_batch_against_each_sequence({5, 3, 4, {.hidden_size = 3, .num_layers = 2, .bidirectional = true}, true, true});
+  }
+  SUBCASE("unidirectional, split batch") {
+    check_padded_batch_against_each_sequence({5, 3, 4, {.hidden_size = 3, .num_layers = 2}, true, true});
+  }
+}
 
 // A padded batch with an empty and a full sequence, big enough for oneDNN to
-// split work between threads.
+// split work between threads: bidirectional (the directions run as 2 lanes)
+// and unidirectional (the batch is cut into parts of 2 and 3 sequences).
 const Config kThreads{7, 5, 9, {.hidden_size = 12, .num_layers = 2, .bidirectional = true}, true, true};
+const Config kThreadsUni{7, 5, 9, {.hidden_size = 12, .num_layers = 2}, true, true};
 const std::vector<int32_t> kThreadsLengths{7, 2, 0, 5, 7};
 
 TEST_CASE("lstm kernels match the reference interpreter on a padded batch with an empty sequence") {
-  LstmNet net(kThreads);
-  auto feeds = random_feeds(net, kThreadsLengths, 2);
-  auto got = run_net(net, feeds);
-  runtime::Workspace ws;
-  auto want = runtime::run_reference(net.g, feeds, net.fetches, ws);
-  REQUIRE(got.size() == want.size());
-  for (size_t i = 0; i < got.size(); ++i) {
-    CAPTURE(i);
-    CHECK_CLOSE(got[i], want[i], i < 3 ? 1e-5 : 1e-4);
+  for (const Config& c : {kThreads, kThreadsUni}) {
+    CAPTURE(c.attrs.bidirectional);
+    LstmNet net(c);
+    auto feeds = random_feeds(net, kThreadsLengths, 2);
+    auto got = run_net(net, feeds);
+    runtime::Workspace ws;
+    auto want = runtime::run_reference(net.g, feeds, net.fetches, ws);
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      CAPTURE(i);
+      CHECK_CLOSE(got[i], want[i], i < 3 ? 1e-5 : 1e-4);
+    }
+    // The empty sequence (b = 2): y = 0, h_n = h0, c_n = c0, dh0 = R2, dc0 = R3.
+    const int64_t params = static_cast<int64_t>(ops::lstm_parameter_names(c.attrs).size());
+    CHECK(graph::identical(batch_slice(got[1], 2), batch_slice(feed(feeds, "h0"), 2)));
+    CHECK(graph::identical(batch_slice(got[2], 2), batch_slice(feed(feeds, "c0"), 2)));
+    CHECK(graph::identical(batch_slice(got[4 + params], 2), batch_slice(feed(feeds, "R2"), 2)));
+    CHECK(graph::identical(batch_slice(got[5 + params], 2), batch_slice(feed(feeds, "R3"), 2)));
   }
-  // The empty sequence (b = 2): y = 0, h_n = h0, c_n = c0, dh0 = R2, dc0 = R3.
-  const int64_t params = static_cast<int64_t>(ops::lstm_parameter_names(kThreads.attrs).size());
-  CHECK(graph::identical(batch_slice(got[1], 2), batch_slice(feed(feeds, "h0"), 2)));
-  CHECK(graph::identical(batch_slice(got[2], 2), batch_slice(feed(feeds, "c0"), 2)));
-  CHECK(graph::identical(batch_slice(got[4 + params], 2), batch_slice(feed(feeds, "R2"), 2)));
-  CHECK(graph::identical(batch_slice(got[5 + params], 2), batch_slice(feed(feeds, "R3"), 2)));
 }
 
 TEST_CASE("lstm forward and backward give bit-identical results with 1 and 2 threads, and build no primitive per run") {
-  LstmNet net(kThreads);
-  auto feeds = random_feeds(net, kThreadsLengths, 3);
-  runtime::Session one(net.g, {.threads = 1}), two(net.g, {.threads = 2});
-  auto a = one.run(feeds, net.fetches);
-  for (Tensor& t : a) t = t.clone();
-  int64_t primitives = ops::dnnl_primitive_count();
-  for (int run = 0; run < 2; ++run) {
-    auto b = two.run(feeds, net.fetches);
-    for (size_t i = 0; i < a.size(); ++i) CHECK_MESSAGE(graph::identical(a[i], b[i]), "fetch " << i);
-    if (run == 0) primitives = ops::dnnl_primitive_count();  // the first run of `two` compiled its plan
+  for (const Config& c : {kThreads, kThreadsUni}) {
+    CAPTURE(c.attrs.bidirectional);
+    LstmNet net(c);
+    auto feeds = random_feeds(net, kThreadsLengths, 3);
+    runtime::Session one(net.g, {.threads = 1}), two(net.g, {.threads = 2});
+    auto a = one.run(feeds, net.fetches);
+    for (Tensor& t : a) t = t.clone();
+    int64_t primitives = ops::dnnl_primitive_count();
+    for (int run = 0; run < 2; ++run) {
+      auto b = two.run(feeds, net.fetches);
+      for (size_t i = 0; i < a.size(); ++i) CHECK_MESSAGE(graph::identical(a[i], b[i]), "fetch " << i);
+      if (run == 0) primitives = ops::dnnl_primitive_count();  // the first run of `two` compiled its plan
+    }
+    CHECK(ops::dnnl_primitive_count() == primitives);
   }
-  CHECK(ops::dnnl_primitive_count() == primitives);
 }
 
 TEST_CASE("lstm_backward uses the workspace of this run's forward pass and recomputes any other") {
