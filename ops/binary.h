@@ -5,7 +5,7 @@
 //   a: [..A], b: [..B] -> [broadcast(A, B)], same dtype (f32, i32 or i64)
 //
 // Kernel: oneDNN binary when the first operand has the output's shape (after
-// swapping a commutative op's operands), else a TBB broadcast loop.
+// swapping a commutative op's operands), else a broadcast loop (ops/parallel.h).
 // Operators + - * / are overloaded on Expr (and Expr with a float scalar).
 
 #include "ops/expr.h"

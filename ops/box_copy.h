@@ -7,7 +7,7 @@
 //
 // Trailing dims that the box covers whole in both tensors are merged into one
 // contiguous run, copied with memcpy; runs are cut into blocks of about 16K
-// elements for TBB. Built once at compile time; run() allocates nothing.
+// elements for the parallel loop (ops/parallel.h). Built once at compile time; run() allocates nothing.
 
 #include <cstddef>
 #include <vector>

@@ -11,7 +11,7 @@
 //   bool -> any        0 or 1
 //   integer -> float / integer -> integer   static_cast (i64 -> i32 wraps)
 //
-// Kernel: a oneDNN reorder for i32 -> f32 and same-type f32/i32 copies; a TBB
+// Kernel: a oneDNN reorder for i32 -> f32 and same-type f32/i32 copies; a
 // loop otherwise (oneDNN has no i64, its u8 is not bool, and its f32 -> s32
 // rounds to nearest instead of truncating).
 //

@@ -76,17 +76,6 @@ dnnl::reorder::primitive_desc reorder_pd(const memory::desc& from, const memory:
 
 std::vector<float> buffer_for(const memory::desc& d) { return std::vector<float>(d.get_size() / sizeof(float) + 1); }
 
-// Sets the calling thread's OpenMP team (oneDNN's threads) until destroyed.
-class OpenMpTeam {
- public:
-  explicit OpenMpTeam(int n) : previous_(omp_get_max_threads()) { omp_set_num_threads(n); }
-  ~OpenMpTeam() { omp_set_num_threads(previous_); }
-  OpenMpTeam(const OpenMpTeam&) = delete;
-  OpenMpTeam& operator=(const OpenMpTeam&) = delete;
-
- private:
-  int previous_;
-};
 
 // Workspace bytes oneDNN needs per shape class and part.
 std::vector<std::vector<size_t>> dnnl_workspace_bytes(const Geometry& g) {

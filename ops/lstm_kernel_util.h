@@ -11,7 +11,21 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include "ops/parallel.h"
+
 namespace flowgrad::ops::lstm_detail {
+
+// Sets the calling thread's OpenMP team (oneDNN's threads) until destroyed.
+class OpenMpTeam {
+ public:
+  explicit OpenMpTeam(int n) : previous_(omp_get_max_threads()) { omp_set_num_threads(n); }
+  ~OpenMpTeam() { omp_set_num_threads(previous_); }
+  OpenMpTeam(const OpenMpTeam&) = delete;
+  OpenMpTeam& operator=(const OpenMpTeam&) = delete;
+
+ private:
+  int previous_;
+};
 
 // A primitive with one memory object per argument, made at lower time; run()
 // only swaps data handles. The scratchpad is shared by Bounds that never run
@@ -65,25 +79,29 @@ struct Steps {
   void scatter_add_input_grad(const float* diff_src, int64_t width, float* d_in, int threads) const;
 };
 
-// lane(u, team) for u < n. With 2+ threads the lanes run on the calling
-// thread's OpenMP team, one thread each (team = 1: oneDNN runs single-threaded
-// inside a parallel region), at most `threads` at a time; else in order on the
-// calling thread with its team. OpenMP rather than TBB: the executor's other
-// TBB workers may be blocked waiting for thread tokens held by this very
-// step, while the step's OpenMP team is its own (the cores its tokens stand
-// for; see docs/architecture.md, "Threads").
+// lane(u, team) for u < n. A lane's primitives are made for a team of 1
+// (oneDNN sizes some primitives' scratchpads for the team they are made
+// with), so they always run on one thread: with 2+ threads and 2+ lanes the
+// lanes run concurrently on the calling thread's OpenMP team (run_blocks, one
+// thread each, team = 1); else in order, the primitives still on one thread
+// and the lanes' own loops (ops/parallel.h) on `threads`. OpenMP rather than
+// TBB: the executor's other TBB workers may be blocked waiting for thread
+// tokens held by this very step, while the step's OpenMP team is its own (the
+// cores its tokens stand for; see docs/architecture.md, "Threads"). An
+// exception a lane throws reaches the caller.
 template <class Body>
 void run_lanes(int64_t n, int threads, Body&& lane) {
-  const int concurrent = static_cast<int>(std::min<int64_t>(n, std::max(threads, 1)));
-  if (concurrent <= 1) {
-    for (int64_t u = 0; u < n; ++u) lane(u, std::max(threads, 1));
+  const int team = std::max(threads, 1);
+  if (team <= 1 || n <= 1) {
+    OpenMpTeam one(1);
+    for (int64_t u = 0; u < n; ++u) lane(u, team);
     return;
   }
-#pragma omp parallel for num_threads(concurrent) schedule(static, 1)
-  for (int64_t u = 0; u < n; ++u) {
+  auto one_lane = [&](int64_t u) {
     omp_set_num_threads(1);  // this thread's ICV inside the region only
     lane(u, 1);
-  }
+  };
+  ops::detail::run_blocks(n, team, [](void* f, int64_t u) { (*static_cast<decltype(one_lane)*>(f))(u); }, &one_lane);
 }
 
 }  // namespace flowgrad::ops::lstm_detail

@@ -8,7 +8,7 @@
 // At most one entry of `shape` may be -1; it is inferred from the element
 // count ([2, 3, 4] with [-1, 4] gives [6, 4]). Any other negative entry, two
 // -1s, or an element-count mismatch is a ShapeError naming both shapes.
-// Kernel: a memcpy (TBB blocks when large) — the runtime gives every output
+// Kernel: a memcpy (parallel blocks when large) — the runtime gives every output
 // its own buffer, so reshape copies rather than aliases.
 
 #include "ops/expr.h"

@@ -12,7 +12,9 @@
 namespace flowgrad::ops {
 namespace {
 
+// The reference kernels' element math, in double.
 double bce(double x, double t) { return std::max(x, 0.0) - x * t + std::log1p(std::exp(-std::abs(x))); }
+double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 // The kernels' element math in float (the sums stay in double): glibc's
 // float exp and log are several times faster than the double ones, and
@@ -37,11 +39,19 @@ std::vector<TensorType> infer_forward(const InferContext& ctx) {
   return {{ctx.in(0).dtype, a.reduction == "none" ? ctx.in(0).shape : Shape{}}};
 }
 
+// The element math: the kernels' (float for float tensors) or the
+// reference's (always double).
+template <bool kReference, class T>
+auto math_type(T x) {
+  if constexpr (kReference) return static_cast<double>(x);
+  else return x;
+}
+
 // Per-element losses into `loss`, then reduced into `out`.
-template <class T>
+template <bool kReference, class T>
 void forward(const T* x, const T* t, int64_t n, const std::string& reduction, double* loss, T* out, int threads) {
   parallel_blocks(n, threads, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) loss[i] = bce(x[i], t[i]);
+    for (int64_t i = lo; i < hi; ++i) loss[i] = bce(math_type<kReference>(x[i]), math_type<kReference>(t[i]));
   });
   if (reduction == "none") {
     for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(loss[i]);
@@ -52,12 +62,12 @@ void forward(const T* x, const T* t, int64_t n, const std::string& reduction, do
   out[0] = static_cast<T>(reduction == "sum" || n == 0 ? s : s / static_cast<double>(n));
 }
 
-template <class T>
+template <bool kReference, class T>
 void backward(const T* dloss, const T* x, const T* t, int64_t n, const std::string& reduction, T* dx, int threads) {
   parallel_blocks(n, threads, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       double scale = reduction == "none" ? dloss[i] : reduction == "sum" ? dloss[0] : dloss[0] / static_cast<double>(n);
-      dx[i] = static_cast<T>((sigmoid(x[i]) - t[i]) * scale);
+      dx[i] = static_cast<T>((sigmoid(math_type<kReference>(x[i])) - t[i]) * scale);
     }
   });
 }
@@ -66,7 +76,7 @@ class ForwardKernel final : public Kernel {
  public:
   ForwardKernel(std::string reduction, int64_t n) : reduction_(std::move(reduction)), n_(n), loss_(n) {}
   void run(const KernelArgs& k) override {
-    forward(k.in<float>(0), k.in<float>(1), n_, reduction_, loss_.data(), k.out<float>(0), k.threads);
+    forward<false>(k.in<float>(0), k.in<float>(1), n_, reduction_, loss_.data(), k.out<float>(0), k.threads);
   }
   double cost() const override { return static_cast<double>(n_) * 8; }
 
@@ -80,7 +90,7 @@ class BackwardKernel final : public Kernel {
  public:
   BackwardKernel(std::string reduction, int64_t n) : reduction_(std::move(reduction)), n_(n) {}
   void run(const KernelArgs& k) override {
-    backward(k.in<float>(0), k.in<float>(1), k.in<float>(2), n_, reduction_, k.out<float>(0), k.threads);
+    backward<false>(k.in<float>(0), k.in<float>(1), k.in<float>(2), n_, reduction_, k.out<float>(0), k.threads);
   }
   double cost() const override { return static_cast<double>(n_) * 8; }
 
@@ -116,8 +126,8 @@ FLOWGRAD_REGISTER_OP({
       std::vector<double> loss(static_cast<size_t>(in[0].numel()));
       graph::with_float(in[0].dtype(), [&](auto tag) {
         using T = decltype(tag);
-        forward(in[0].data<T>(), in[1].data<T>(), in[0].numel(), n.attrs_as<BceAttrs>().reduction, loss.data(),
-                out[0].data<T>(), 1);
+        forward<true>(in[0].data<T>(), in[1].data<T>(), in[0].numel(), n.attrs_as<BceAttrs>().reduction, loss.data(),
+                      out[0].data<T>(), 1);
       });
     },
     .grad = grad,
@@ -135,8 +145,8 @@ FLOWGRAD_REGISTER_OP({
     .reference = [](const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
       graph::with_float(in[1].dtype(), [&](auto tag) {
         using T = decltype(tag);
-        backward(in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), in[1].numel(), n.attrs_as<BceAttrs>().reduction,
-                 out[0].data<T>(), 1);
+        backward<true>(in[0].data<T>(), in[1].data<T>(), in[2].data<T>(), in[1].numel(),
+                       n.attrs_as<BceAttrs>().reduction, out[0].data<T>(), 1);
       });
     },
     .not_differentiable = true,  // second derivatives of the loss are not supported

@@ -8,7 +8,7 @@
 // end (-1 is the last axis). Anything else is a ShapeError.
 // Kernel: for f32 and i32 a oneDNN reorder from the input viewed with
 // permuted strides to a dense output ("transpose as a reorder"); for i64 and
-// bool (and empty tensors, or ranks beyond oneDNN's 12) a TBB gather loop.
+// bool (and empty tensors, or ranks beyond oneDNN's 12) a gather loop (ops/parallel.h).
 //
 //   transpose(x, {0, 2, 1, 3})   // [B, T, H, D] -> [B, H, T, D] (attention heads)
 //   permute(x, perm)             // the same op under PyTorch's name

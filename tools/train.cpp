@@ -23,36 +23,30 @@ double train_loop(const TrainArgs& args, runtime::Session& sess, Expr loss, cons
   Progress progress(loop.label, phase.steps, loop.csv, done);
   start_workers(sess);
   // The next batch is made as a TBB task while the current step runs: a
-  // worker of the budget takes it when one is free (the step's loops then do
-  // without it), else the task runs here after the step. next_batch() is
-  // still called once per step, in order, so the batches are the same as
-  // without this; `at` is the position each was made from. A thread of its
-  // own would be simpler, but on a busy machine it was slower: at 2 threads
-  // it preempted the step's TBB loops mid-loop (word2vec 5-13 s instead of
-  // 3), at 1 the step waited for it to get a core (9-12 s instead of 3).
-  struct Batch {
-    DataPosition at;
-    runtime::Feeds feeds;
-  };
-  auto make_batch = [&] {
-    Batch b{loop.position(), {}};
-    b.feeds = shard_feeds(loop.next_batch());
-    return b;
-  };
-  Batch current, next;
+  // worker of the budget takes it when one is free, else the task runs here
+  // after the step. Meanwhile it shares a core with the step's OpenMP team,
+  // one thread over the budget (ops/parallel.cpp hands a kernel's blocks out
+  // dynamically, so the step does not wait for a preempted team thread).
+  // next_batch() is still called once per step, in order, so the batches are
+  // the same as without this. A thread of its own would be simpler, but on a
+  // busy machine it was slower: at 2 threads word2vec took 5-13 s instead of
+  // 3, at 1 the step waited for the thread to get a core (9-12 s instead of 3).
+  runtime::Feeds current, next;
   tbb::task_group tasks;  // after `next`: on an exception it waits for the task that writes it
   double last = std::nan("");
-  if (done < phase.steps) current = make_batch();
+  if (done < phase.steps) current = shard_feeds(loop.next_batch());
   for (int64_t s = done + 1; s <= phase.steps; ++s) {
     const bool more = s < phase.steps;
-    if (more) tasks.run([&] { next = make_batch(); });
-    auto out = sess.run(current.feeds, {loss.id(), opt.step.id(), opt.lr.id()});
+    const DataPosition at = loop.position();  // of the batch step s + 1 trains on
+    if (more) tasks.run([&] { next = shard_feeds(loop.next_batch()); });
+    auto out = sess.run(current, {loss.id(), opt.step.id(), opt.lr.id()});
     last = out[0].at(0);  // this worker's loss (rank 0's is printed)
     progress.update(s, last, loop.examples_per_step * num_workers(), out[2].at(0));
-    tasks.wait();  // rethrows what make_batch threw
-    current = more ? std::move(next) : Batch{loop.position(), {}};
-    const DataPosition& at = current.at;  // of the batch step s + 1 trains on
+    // Before the next batch is waited for: a batch that cannot be made does
+    // not cost the checkpoint of the steps already taken.
     if (checkpoint_due(args, phase, s, at.sample == 0)) progress.note("checkpoint " + write_checkpoint(args, phase, s, sess, at));
+    tasks.wait();  // rethrows what next_batch threw
+    if (more) current = std::move(next);
   }
   progress.finish(done < phase.steps ? "final loss " + std::to_string(last) : "no steps left (resumed after the last one)");
   return last;

@@ -279,6 +279,16 @@ TEST_CASE("lstm forward and backward give bit-identical results with 1 and 2 thr
       if (run == 0) primitives = ops::dnnl_primitive_count();  // the first run of `two` compiled its plan
     }
     CHECK(ops::dnnl_primitive_count() == primitives);
+    // The lstm steps had both threads (else this compared 1 thread with 1).
+    const runtime::Plan& plan = *two.last_plan();
+    int lstm_steps = 0;
+    for (const runtime::Step& s : plan.steps()) {
+      const std::string& op = plan.graph().node(s.node).op;
+      if (op != "lstm" && op != "lstm_backward") continue;
+      ++lstm_steps;
+      CHECK(s.threads == 2);
+    }
+    CHECK(lstm_steps == 2);
   }
 }
 
