@@ -59,7 +59,7 @@ RowCopy row_copy(const graph::Node& node, const TensorType& x, const TensorType&
   int64_t n = idx.numel();
   int64_t per_batch = positions ? idx.shape[1] : n;
   return {n, std::max<int64_t>(1, per_batch), x.shape[lead - 1], static_cast<size_t>(d) * graph::dtype_size(x.dtype),
-          idx.dtype, node.name + " (" + node.op + ")"};
+          idx.dtype, node_label(node)};
 }
 
 class RowCopyKernel final : public Kernel {

@@ -199,6 +199,19 @@ void Runner::Impl::make_lane(Lane& lane) {
   }
 }
 
+namespace {
+
+// Points a lane's forward or backward primitive at the direction's shared
+// weights (in lane 0's layouts).
+void bind_weights(Bound& primitive, const std::vector<float>& layer, const std::vector<float>& iter,
+                  const std::vector<float>& bias) {
+  primitive.set(DNNL_ARG_WEIGHTS_LAYER, layer.data());
+  primitive.set(DNNL_ARG_WEIGHTS_ITER, iter.data());
+  primitive.set(DNNL_ARG_BIAS, bias.data());
+}
+
+}  // namespace
+
 // Reorders into (and gradients out of) the layouts of lane 0, which every
 // lane uses; they run on the calling thread between the lanes' runs, so they
 // share lane 0's scratchpad.
@@ -221,10 +234,7 @@ void Runner::Impl::make_weights(Weights& w, int k, int64_t d) {
   w.wl_to_fwd = Bound::reorder(reorder_pd(plain, first.fpd.weights_layer_desc()), sp, w.plain.data(), w.wl_fwd.data());
   w.wi_to_fwd = Bound::reorder(reorder_pd(user_wi, first.fpd.weights_iter_desc()), sp, nullptr, w.wi_fwd.data());
   for (int64_t p = 0; p < g.parts(); ++p) {
-    Bound& fwd = lanes[d * g.parts() + p].classes[k].fwd;
-    fwd.set(DNNL_ARG_WEIGHTS_LAYER, w.wl_fwd.data());
-    fwd.set(DNNL_ARG_WEIGHTS_ITER, w.wi_fwd.data());
-    fwd.set(DNNL_ARG_BIAS, w.bias.data());
+    bind_weights(lanes[d * g.parts() + p].classes[k].fwd, w.wl_fwd, w.wi_fwd, w.bias);
   }
   if (!with_backward) return;
   w.wl_bwd = buffer_for(first.bpd.weights_layer_desc());
@@ -239,10 +249,7 @@ void Runner::Impl::make_weights(Weights& w, int k, int64_t d) {
   w.dwl_to_user = Bound::reorder(reorder_pd(plain_rows, user_wl), sp, w.dwl_plain.data(), nullptr);
   w.dwi_to_user = Bound::reorder(reorder_pd(first.bpd.diff_weights_iter_desc(), user_wi), sp, sum.dwi.data(), nullptr);
   for (int64_t p = 0; p < g.parts(); ++p) {
-    Bound& bwd = lanes[d * g.parts() + p].classes[k].bwd;
-    bwd.set(DNNL_ARG_WEIGHTS_LAYER, w.wl_bwd.data());
-    bwd.set(DNNL_ARG_WEIGHTS_ITER, w.wi_bwd.data());
-    bwd.set(DNNL_ARG_BIAS, w.bias.data());
+    bind_weights(lanes[d * g.parts() + p].classes[k].bwd, w.wl_bwd, w.wi_bwd, w.bias);
   }
 }
 

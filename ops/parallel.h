@@ -26,11 +26,6 @@ namespace flowgrad::ops {
 
 inline constexpr int64_t kBlock = 16384;  // elements per block
 
-// Asks for the cache lines of row[0, n) (a table row about to be read or written).
-inline void prefetch_row(const float* row, int64_t n) {
-  for (int64_t j = 0; j < n; j += 16) __builtin_prefetch(row + j);
-}
-
 namespace detail {
 // Runs body(ctx, b) for every block b in [0, blocks) on the calling thread's
 // OpenMP team of min(threads, blocks) (ops/parallel.cpp: OpenMP stays inside

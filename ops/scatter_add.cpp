@@ -20,7 +20,6 @@ std::vector<TensorType> infer(const InferContext& ctx) {
   return {base};
 }
 
-std::string who(const graph::Node& n) { return n.name + " (" + n.op + ")"; }
 
 }  // namespace
 
@@ -35,10 +34,10 @@ FLOWGRAD_REGISTER_OP({
       int64_t d = 1;
       for (size_t i = 1; i < base.shape.size(); ++i) d *= base.shape[i];
       return std::make_unique<ScatterAddKernel>(base.shape[0], ctx.inputs[1].numel(), d, ctx.inputs[1].dtype, true,
-                                                who(ctx.node));
+                                                node_label(ctx.node));
     },
     .reference = [](const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
-      scatter_add_reference(&in[0], in[1], in[2], out[0], who(n));
+      scatter_add_reference(&in[0], in[1], in[2], out[0], node_label(n));
     },
     .grad = [](GradContext& c) -> std::vector<std::optional<Expr>> {
       return {c.dout(), std::nullopt, gather(c.dout(), c.in(1), c.loc)};

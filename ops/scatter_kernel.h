@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "graph/error.h"
+#include "graph/graph.h"
 #include "graph/tensor.h"
 #include "ops/kernel.h"
 #include "ops/parallel.h"
@@ -31,6 +32,14 @@ namespace flowgrad::ops {
 inline int64_t index_at(const std::byte* indices, graph::DType t, int64_t i) {
   return t == graph::DType::i64 ? reinterpret_cast<const int64_t*>(indices)[i]
                                 : reinterpret_cast<const int32_t*>(indices)[i];
+}
+
+// How an index error names its node: "<name> (<op>)".
+inline std::string node_label(const graph::Node& n) { return n.name + " (" + n.op + ")"; }
+
+// Asks for the cache lines of row[0, n) (a table row about to be read or written).
+inline void prefetch_row(const float* row, int64_t n) {
+  for (int64_t j = 0; j < n; j += 16) __builtin_prefetch(row + j);
 }
 
 // Throws ValueError "<who>: expected indices in [0, V), got <i> at position <p>".

@@ -30,7 +30,6 @@ int64_t row_size(const TensorType& t) {
   return d;
 }
 
-std::string who(const graph::Node& n) { return n.name + " (" + n.op + ")"; }
 
 }  // namespace
 
@@ -42,10 +41,11 @@ FLOWGRAD_REGISTER_OP({
     .infer = infer,
     .lower = [](const LowerContext& ctx) -> std::unique_ptr<Kernel> {
       return std::make_unique<ScatterAddKernel>(ctx.attrs<SparseRowsAttrs>().num_rows, ctx.inputs[0].numel(),
-                                                row_size(ctx.inputs[1]), ctx.inputs[0].dtype, false, who(ctx.node));
+                                                row_size(ctx.inputs[1]), ctx.inputs[0].dtype, false,
+                                                node_label(ctx.node));
     },
     .reference = [](const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {
-      scatter_add_reference(nullptr, in[0], in[1], out[0], who(n));
+      scatter_add_reference(nullptr, in[0], in[1], out[0], node_label(n));
     },
     .grad = [](GradContext& c) -> std::vector<std::optional<Expr>> {
       return {std::nullopt, gather(c.dout(), c.in(0), c.loc)};  // [V, D...] -> [N, D...]

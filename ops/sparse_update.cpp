@@ -57,7 +57,6 @@ Dims dims_of(std::span<const TensorType> in) {
   return s;
 }
 
-std::string who(const graph::Node& n) { return n.name + " (" + n.op + ")"; }
 
 // Each group's update runs over its row in column blocks of this many
 // elements, the block's gradient sums in a stack buffer (RowGroups::sum_rows).
@@ -222,7 +221,7 @@ void reference_sgd(const graph::Node& n, std::span<const Tensor> in, std::span<T
   Dims s = dims_of(std::vector<TensorType>{in[0].type(), in[1].type()});
   const double lr = in[3].at(0);
   for (int64_t i = 0; i < in[0].numel(); ++i) out[0].data<float>()[i] = in[0].data<float>()[i];
-  for (const auto& [r, g] : summed_rows(in[1], in[2], s, who(n))) {
+  for (const auto& [r, g] : summed_rows(in[1], in[2], s, node_label(n))) {
     for (int64_t j = 0; j < s.d; ++j) {
       double p = in[0].at(r * s.d + j);
       out[0].data<float>()[r * s.d + j] = static_cast<float>(p - lr * (g[j] + a.weight_decay * p));
@@ -237,7 +236,7 @@ void reference_adam(const graph::Node& n, std::span<const Tensor> in, std::span<
   for (int k = 0; k < 3; ++k) {
     for (int64_t i = 0; i < in[0].numel(); ++i) out[k].data<float>()[i] = in[k == 0 ? 0 : k + 2].data<float>()[i];
   }
-  for (const auto& [r, g_r] : summed_rows(in[1], in[2], s, who(n))) {
+  for (const auto& [r, g_r] : summed_rows(in[1], in[2], s, node_label(n))) {
     for (int64_t j = 0; j < s.d; ++j) {
       const int64_t i = r * s.d + j;
       AdamElement e = adam_reference_step(a, lr, t, in[0].at(i), g_r[j], in[3].at(i), in[4].at(i));
@@ -257,7 +256,8 @@ FLOWGRAD_REGISTER_OP({
     .make_attrs = attrs_factory<SgdAttrs>(),
     .infer = infer_sgd,
     .lower = [](const LowerContext& ctx) -> std::unique_ptr<Kernel> {
-      return std::make_unique<SparseSgdKernel>(ctx.attrs<SgdAttrs>(), dims_of(ctx.inputs), ctx.inputs[1].dtype, who(ctx.node));
+      return std::make_unique<SparseSgdKernel>(ctx.attrs<SgdAttrs>(), dims_of(ctx.inputs), ctx.inputs[1].dtype,
+                                               node_label(ctx.node));
     },
     .reference = reference_sgd,
     .not_differentiable = true,  // an optimizer step
@@ -272,7 +272,8 @@ FLOWGRAD_REGISTER_OP({
     .make_attrs = attrs_factory<AdamAttrs>(),
     .infer = infer_adam,
     .lower = [](const LowerContext& ctx) -> std::unique_ptr<Kernel> {
-      return std::make_unique<SparseAdamKernel>(ctx.attrs<AdamAttrs>(), dims_of(ctx.inputs), ctx.inputs[1].dtype, who(ctx.node));
+      return std::make_unique<SparseAdamKernel>(ctx.attrs<AdamAttrs>(), dims_of(ctx.inputs), ctx.inputs[1].dtype,
+                                                node_label(ctx.node));
     },
     .reference = reference_adam,
     .not_differentiable = true,  // an optimizer step

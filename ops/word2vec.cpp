@@ -241,13 +241,12 @@ std::vector<TensorType> infer_gathered_backward(const InferContext& ctx) {
   return {ctx.in(1), {ctx.in(1).dtype, {g.b, g.k, g.d}}};
 }
 
-std::string who(const graph::Node& n) { return n.name + " (" + n.op + ")"; }
 
 std::unique_ptr<Kernel> lower_gathered(const LowerContext& ctx, bool backward) {
   const size_t ia = backward ? 1 : 0;
   const TensorType &a = ctx.inputs[ia], &t = ctx.inputs[ia + 1], &idx = ctx.inputs[ia + 2];
   return std::make_unique<DotKernel>(Dims{a.shape[0], idx.shape[1], a.shape[1]}, backward,
-                                     DotTable{t.shape[0], idx.dtype, who(ctx.node)});
+                                     DotTable{t.shape[0], idx.dtype, node_label(ctx.node)});
 }
 
 // v = gather(table, idx) as a [B, K, D] tensor, for the reference kernels.
@@ -257,7 +256,7 @@ Tensor gathered_rows(const graph::Node& n, const Tensor& table, const Tensor& id
   graph::with_float(table.dtype(), [&](auto tag) {
     using T = decltype(tag);
     for (int64_t i = 0; i < idx.numel(); ++i) {
-      const int64_t r = checked_index(idx.raw(), idx.dtype(), i, v, who(n));
+      const int64_t r = checked_index(idx.raw(), idx.dtype(), i, v, node_label(n));
       for (int64_t j = 0; j < d; ++j) out.data<T>()[i * d + j] = table.data<T>()[r * d + j];
     }
   });

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -17,10 +18,17 @@ namespace flowgrad::tools {
 
 namespace {
 
-// Seconds per call of `run` (two untimed calls first), sorted: at least 3
-// timed calls and about `seconds` in all.
-template <class Run>
-std::vector<double> sorted_times(Run&& run, double seconds) {
+// Seconds per run of `primitive` on `args` (two untimed runs first), sorted:
+// at least 3 timed runs and about `seconds` in all.
+std::vector<double> sorted_times(const dnnl::primitive& primitive, const std::unordered_map<int, dnnl::memory>& args,
+                                 double seconds) {
+  dnnl::stream stream(ops::cpu_engine());
+  auto run = [&] {
+    auto start = std::chrono::steady_clock::now();
+    primitive.execute(stream, args);
+    stream.wait();
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   run();
   run();
   std::vector<double> times;
@@ -49,14 +57,8 @@ PeakResult measure_matmul_peak(int threads, int64_t size, double seconds) {
   };
   fill(a, 0.01f);
   fill(b, 0.02f);
-  dnnl::stream stream(engine);
-  auto run = [&] {
-    auto start = std::chrono::steady_clock::now();
-    gemm.execute(stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
-    stream.wait();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
-  std::vector<double> times = sorted_times(run, seconds);
+  const std::vector<double> times =
+      sorted_times(gemm, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}}, seconds);
   const double flops = 2.0 * static_cast<double>(size) * static_cast<double>(size) * static_cast<double>(size);
   return {.threads = threads,
           .size = size,
@@ -78,14 +80,9 @@ double measure_memory_bandwidth(int threads, double seconds) {
     auto* p = static_cast<float*>(m->get_data_handle());
     std::fill(p, p + kFloats, 1.0f);
   }
-  dnnl::stream stream(engine);
-  auto run = [&] {
-    auto start = std::chrono::steady_clock::now();
-    add.execute(stream, {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_SRC_1, b}, {DNNL_ARG_DST, c}});
-    stream.wait();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
-  return 3.0 * kFloats * sizeof(float) / sorted_times(run, seconds).front() / 1e9;
+  const std::vector<double> times =
+      sorted_times(add, {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_SRC_1, b}, {DNNL_ARG_DST, c}}, seconds);
+  return 3.0 * kFloats * sizeof(float) / times.front() / 1e9;
 }
 
 std::string peak_json(std::span<const PeakResult> results) {
