@@ -119,15 +119,25 @@ std::vector<CbowExample> Word2VecSampler::cbow_epoch(const std::vector<IdSentenc
   return out;
 }
 
-UnigramTable::UnigramTable(std::vector<int32_t> slots) : slots_(std::move(slots)) {
-  if (slots_.size() >= (uint64_t{1} << 32)) throw ValueError("expected a unigram table of fewer than 2^32 slots");
-  for (size_t a = 0; a < slots_.size(); ++a) {
-    if (a == 0 || slots_[a] != slots_[a - 1]) {
-      starts_.push_back(a);
-      ids_.push_back(slots_[a]);
+UnigramTable::UnigramTable(const std::vector<int32_t>& slots) : size_(static_cast<int64_t>(slots.size())) {
+  if (slots.size() >= (uint64_t{1} << 32)) throw ValueError("expected a unigram table of fewer than 2^32 slots");
+  for (size_t a = 0; a < slots.size(); ++a) {
+    if (a == 0 || slots[a] != slots[a - 1]) {
+      starts_.push_back(static_cast<uint32_t>(a));
+      ids_.push_back(slots[a]);
     }
     if (a % (size_t{1} << kShift) == 0) coarse_.push_back(static_cast<uint32_t>(starts_.size() - 1));
   }
+}
+
+std::vector<int32_t> UnigramTable::slots() const {
+  std::vector<int32_t> out;
+  out.reserve(static_cast<size_t>(size_));
+  for (size_t run = 0; run < starts_.size(); ++run) {
+    const size_t end = run + 1 < starts_.size() ? starts_[run + 1] : static_cast<size_t>(size_);
+    out.insert(out.end(), end - starts_[run], ids_[run]);
+  }
+  return out;
 }
 
 UnigramTable unigram_table(const Vocab& vocab, int64_t size, double power) {
@@ -151,7 +161,7 @@ UnigramTable unigram_table(const Vocab& vocab, int64_t size, double power) {
       cumulative += std::pow(static_cast<double>(vocab.count(words[i])), power) / total;
     }
   }
-  return UnigramTable(std::move(table));
+  return UnigramTable(table);
 }
 
 int32_t sample_negative(const UnigramTable& table, int32_t positive, CounterRng& rng) {

@@ -89,31 +89,32 @@ class Word2VecSampler {
   std::vector<double> keep_;
 };
 
-// A negative-sampling table: `slots` word ids, and a compact index of it for
-// lookups. The table is runs of equal ids (word2vec.c's holds each word's
-// slots together), so slot a's id is that of the last run starting at or
-// before a: found from a coarse index of every 64th slot's run and a short
-// scan of the run starts. Those fit in the L2 cache where the slots (4 MB for
-// 10^6) do not; a lookup returns exactly slots[a].
+// A negative-sampling table: `slots` word ids, kept as a compact index. The
+// table is runs of equal ids (word2vec.c's holds each word's slots together),
+// so slot a's id is that of the last run starting at or before a: found from
+// a coarse index of every 64th slot's run and a short scan of the run starts.
+// Those fit in the L2 cache where the slots (40 MB for the default 10^7) do
+// not, and the slots themselves are not kept; a lookup returns exactly
+// slots[a].
 class UnigramTable {
  public:
   UnigramTable() = default;
-  explicit UnigramTable(std::vector<int32_t> slots);
+  explicit UnigramTable(const std::vector<int32_t>& slots);
 
-  int64_t size() const { return static_cast<int64_t>(slots_.size()); }
-  bool empty() const { return slots_.empty(); }
+  int64_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
   int32_t operator[](uint64_t slot) const {
     size_t run = coarse_[slot >> kShift];
     while (run + 1 < starts_.size() && starts_[run + 1] <= slot) ++run;
     return ids_[run];
   }
-  std::vector<int32_t>::const_iterator begin() const { return slots_.begin(); }
-  std::vector<int32_t>::const_iterator end() const { return slots_.end(); }
+  // Every slot's id, written out from the runs.
+  std::vector<int32_t> slots() const;
 
  private:
   static constexpr int kShift = 6;  // coarse index: every 64th slot
-  std::vector<int32_t> slots_;
-  std::vector<uint64_t> starts_;  // first slot of each run
+  int64_t size_ = 0;
+  std::vector<uint32_t> starts_;  // first slot of each run (fewer than 2^32 slots)
   std::vector<int32_t> ids_;      // id of each run
   std::vector<uint32_t> coarse_;  // [size / 64]: the run holding slot i · 64
 };
