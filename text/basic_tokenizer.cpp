@@ -67,14 +67,7 @@ std::vector<std::string> BasicTokenizer::tokenize(std::string_view text) const {
 
 std::vector<std::string> split_whitespace(std::string_view text) {
   std::vector<std::string> words;
-  size_t i = 0;
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
-  while (i < text.size()) {
-    while (i < text.size() && space(text[i])) ++i;
-    size_t start = i;
-    while (i < text.size() && !space(text[i])) ++i;
-    if (i > start) words.emplace_back(text.substr(start, i - start));
-  }
+  for_each_whitespace_word(text, [&](std::string_view w) { words.emplace_back(w); });
   return words;
 }
 

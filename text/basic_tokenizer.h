@@ -53,7 +53,21 @@ class BasicTokenizer {
   BasicTokenizerOptions options_;
 };
 
-// Splits on ASCII whitespace only (word2vec's tokenization), dropping empties.
+// f(word) for each word of `text` split on ASCII whitespace only (word2vec's
+// tokenization), empties dropped; the words are views into `text`.
+template <class F>
+void for_each_whitespace_word(std::string_view text, F&& f) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && space(text[i])) ++i;
+    const size_t start = i;
+    while (i < text.size() && !space(text[i])) ++i;
+    if (i > start) f(text.substr(start, i - start));
+  }
+}
+
+// The words of for_each_whitespace_word, as strings.
 std::vector<std::string> split_whitespace(std::string_view text);
 
 }  // namespace flowgrad::text

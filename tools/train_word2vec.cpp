@@ -19,23 +19,10 @@
 namespace flowgrad::tools {
 namespace {
 
-// f(word) for the whitespace-separated words of `s`, as views into it
-// (text::split_whitespace's rule, without a string per word).
-template <class F> void for_each_word(std::string_view s, F&& f) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; };
-  size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && space(s[i])) ++i;
-    const size_t start = i;
-    while (i < s.size() && !space(s[i])) ++i;
-    if (i > start) f(s.substr(start, i - start));
-  }
-}
-
 text::Vocab corpus_vocab(const std::vector<text::Document>& docs, int64_t min_count) {
   std::unordered_map<std::string_view, int64_t> counts;  // views into docs
   for (const auto& d : docs) {
-    for (const auto& s : d) for_each_word(s, [&](std::string_view w) { ++counts[w]; });
+    for (const auto& s : d) text::for_each_whitespace_word(s, [&](std::string_view w) { ++counts[w]; });
   }
   std::vector<std::pair<int64_t, std::string_view>> order;
   for (const auto& [w, n] : counts) {
@@ -73,7 +60,7 @@ int train_word2vec(const TrainArgs& args) {
   for (const auto& d : docs) {
     for (const auto& s : d) {
       text::IdSentence ids;
-      for_each_word(s, [&](std::string_view w) {
+      text::for_each_whitespace_word(s, [&](std::string_view w) {
         if (auto id = vocab.find(w)) ids.push_back(*id);
       });
       sentences.push_back(std::move(ids));
