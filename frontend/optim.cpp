@@ -129,8 +129,8 @@ TrainStep minimize_impl(Builder& b, Expr loss, const Optimizer& optimizer, const
   auto scope = b.scope("optimizer");
   double clip = std::visit([](const auto& o) { return o.clip_norm; }, optimizer);
   if (clip > 0) t.grads = ops::clip_by_global_norm(t.grads, clip, loc);
-  Expr counter = b.variable("step", {.shape = {}, .init = "zeros"}, loc);
-  Expr step_count = ops::increment(counter, loc);  // t = 1 at the first step
+  t.counter = b.variable("step", {.shape = {}, .init = "zeros"}, loc);
+  Expr step_count = ops::increment(t.counter, loc);  // t = 1 at the first step
   t.lr = ops::lr_schedule(step_count, std::visit([](const auto& o) { return schedule_of(o); }, optimizer), loc);
   std::vector<Expr> ups = std::visit(
       [&](const auto& o) {

@@ -94,6 +94,7 @@ struct DataParallel {
 struct TrainStep {
   Expr step;                 // fetch to run one update
   Expr lr;                   // the scheduled learning rate of this step
+  Expr counter;              // the variable counting the steps taken ("optimizer/step")
   std::vector<Expr> params;  // in order
   std::vector<Expr> grads;   // after clipping
 };

@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <memory>
 
-#include "ops/op_def.h"
 #include "runtime/workspace.h"
 
 namespace flowgrad::runtime {
@@ -56,10 +55,7 @@ void SingleProcess::abort(const std::string& message, int exit_code) {
 }
 
 void broadcast_variables(const graph::Graph& g, Workspace& ws, Communicator& comm) {
-  for (graph::NodeId id : g.node_ids()) {
-    const graph::Node& n = g.node(id);
-    if (ops::get_op(n.op).source == ops::Source::variable) ws.bind(n, g.value(n.outputs[0]).type);
-  }
+  ws.bind_variables(g);
   if (comm.size() == 1) return;
   for (const std::string& name : ws.names()) {  // sorted: the same order on every worker
     graph::Tensor& t = ws.get(name);

@@ -54,4 +54,15 @@ graph::Tensor& Workspace::bind(const graph::Node& node, const graph::TensorType&
   return vars_.emplace(node.name, std::move(t)).first->second;
 }
 
+void Workspace::bind_variables(const graph::Graph& g) {
+  for (graph::NodeId id : g.node_ids()) {
+    const graph::Node& n = g.node(id);
+    if (ops::get_op(n.op).source == ops::Source::variable) bind(n, g.value(n.outputs[0]).type);
+  }
+}
+
+void Workspace::share(const std::string& name, const graph::Tensor& storage) {
+  if (!vars_.emplace(name, storage).second) throw ValueError("workspace already has a variable '" + name + "'");
+}
+
 }  // namespace flowgrad::runtime

@@ -29,6 +29,12 @@ class Workspace {
   // Storage for a variable node: created and initialized by the op's init
   // rule on first use; checked against the node's type afterwards.
   graph::Tensor& bind(const graph::Node& variable_node, const graph::TensorType& type);
+  // bind() for every variable node of `g`.
+  void bind_variables(const graph::Graph& g);
+  // Adds `name` bound to `storage` itself, not a copy: workspaces that share
+  // a tensor see each other's updates (tools/train.h, train_loop_hogwild).
+  // ValueError if `name` is already present.
+  void share(const std::string& name, const graph::Tensor& storage);
 
  private:
   std::map<std::string, graph::Tensor> vars_;

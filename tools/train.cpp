@@ -2,10 +2,14 @@
 
 #include <cmath>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include <tbb/task_group.h>
 
+#include "runtime/threads.h"
 #include "tools/checkpointing.h"
 #include "tools/progress.h"
 #include "tools/workers.h"
@@ -49,6 +53,55 @@ double train_loop(const TrainArgs& args, runtime::Session& sess, Expr loss, cons
     if (more) current = std::move(next);
   }
   progress.finish(done < phase.steps ? "final loss " + std::to_string(last) : "no steps left (resumed after the last one)");
+  return last;
+}
+
+double train_loop_hogwild(const graph::Graph& g, runtime::Workspace& shared, Expr loss, const optim::TrainStep& opt,
+                          const TrainLoop& loop) {
+  const int workers = runtime::num_threads();
+  const std::string counter = opt.counter.producer().name;
+  shared.bind_variables(g);
+  std::vector<runtime::Workspace> spaces(static_cast<size_t>(workers));
+  std::vector<std::unique_ptr<runtime::Session>> sessions;
+  for (runtime::Workspace& ws : spaces) {
+    for (const std::string& name : shared.names()) {
+      if (name != counter) ws.share(name, shared.get(name));
+    }
+    sessions.push_back(std::make_unique<runtime::Session>(g, ws, runtime::SessionOptions{.threads = 1}));
+  }
+  Progress progress(loop.label, loop.phase.steps, loop.csv);
+  std::mutex mu;  // guards the data stream, the counts, `last`, `error` and the progress bar
+  int64_t taken = 0, finished = 0;
+  double last = std::nan("");
+  std::exception_ptr error;
+  auto work = [&](runtime::Session& sess) {
+    try {
+      for (;;) {
+        runtime::Feeds feeds;
+        {
+          std::lock_guard lock(mu);
+          if (error || taken == loop.phase.steps) return;
+          ++taken;
+          feeds = loop.next_batch();
+        }
+        auto out = sess.run(feeds, {loss.id(), opt.step.id(), opt.lr.id()});
+        std::lock_guard lock(mu);
+        last = out[0].at(0);
+        progress.update(++finished, last, loop.examples_per_step, out[2].at(0));
+      }
+    } catch (...) {
+      std::lock_guard lock(mu);
+      if (!error) error = std::current_exception();  // the others stop before their next batch
+    }
+  };
+  {
+    std::vector<std::jthread> others;
+    for (size_t w = 1; w < sessions.size(); ++w) others.emplace_back(work, std::ref(*sessions[w]));
+    work(*sessions[0]);
+  }  // joined
+  if (error) std::rethrow_exception(error);
+  progress.finish(finished ? "final loss " + std::to_string(last) + " (" + std::to_string(workers) + " hogwild workers)"
+                           : "no steps");
   return last;
 }
 

@@ -22,6 +22,7 @@ struct TrainArgs {
   int64_t seed = 1;
   std::string init_from;  // bert: a Hugging Face folder (config.json, vocab.txt, model.safetensors)
   bool cbow = false;      // word2vec: CBOW instead of skip-gram
+  bool hogwild = false;   // word2vec: asynchronous workers, one per thread (train_loop_hogwild)
   double bucket_mb = 25;  // under mpirun: gradients per allreduce (optim::DataParallel)
   std::string checkpoint_dir;    // write checkpoints here (rank 0)
   int64_t checkpoint_every = 0;  // steps between checkpoints; 0: at the end of each epoch
@@ -62,6 +63,18 @@ std::string data_file(const std::string& data, const std::string& name);
 // writing checkpoints when due. Returns the last loss (NaN if none ran).
 double train_loop(const TrainArgs& args, runtime::Session& sess, Expr loss, const optim::TrainStep& opt, const TrainLoop& loop,
                   int64_t done = 0);
+
+// Asynchronous training, as word2vec.c and gensim's workers train: one
+// single-thread session per thread of the budget, each taking the next batch
+// of the shared stream and updating the variables of `shared` in place,
+// without locks (Hogwild!, Recht et al. 2011). Only the step counter is each
+// worker's own, so build the graph's learning-rate schedule for steps /
+// workers. Sparse updates rarely touch the same row at once, so this trains
+// as well as one worker, but the interleaving of the workers' updates, and so
+// the result, differs from run to run. Writes no checkpoints. Returns the
+// last loss (NaN if no step ran).
+double train_loop_hogwild(const graph::Graph& g, runtime::Workspace& shared, Expr loss, const optim::TrainStep& opt,
+                          const TrainLoop& loop);
 
 // Fraction of examples whose argmax logit equals the label, over every batch
 // of `batcher` (one epoch, in order).

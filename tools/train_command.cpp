@@ -28,6 +28,9 @@ Command add_train_command(CLI::App& app) {
                   "bert: fine-tune from a Hugging Face folder (config.json, vocab.txt, model.safetensors) instead of pre-training")
       ->excludes("--config");
   cmd->add_flag("--cbow", a->cbow, "word2vec: CBOW instead of skip-gram");
+  cmd->add_flag("--hogwild", a->hogwild,
+                "word2vec: one asynchronous single-thread worker per thread, updating the vectors without locks "
+                "(as word2vec.c and gensim do; faster on several cores, not reproducible run to run)");
   cmd->add_option("--bucket-mb", a->bucket_mb, "Under mpirun: MB of gradients per allreduce bucket")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--checkpoint-dir", a->checkpoint_dir,
@@ -44,6 +47,13 @@ Command add_train_command(CLI::App& app) {
     if (a->checkpoint_every > 0 && a->checkpoint_dir.empty()) throw ValueError("--checkpoint-every needs --checkpoint-dir");
     if (!a->init_from.empty() && *model != "bert") throw ValueError("--init-from is for `flowgrad train bert`");
     if (a->cbow && *model != "word2vec") throw ValueError("--cbow is for `flowgrad train word2vec`");
+    if (a->hogwild) {
+      if (*model != "word2vec") throw ValueError("--hogwild is for `flowgrad train word2vec`");
+      if (!a->checkpoint_dir.empty() || !a->resume.empty()) {
+        throw ValueError("--hogwild does not write or resume checkpoints: its workers' steps interleave in no fixed order");
+      }
+      if (num_workers() > 1) throw ValueError("--hogwild runs in one process, not under mpirun");
+    }
     if (!is_main_worker()) a->out.clear();  // only rank 0 writes weights, vectors and metrics
     TraceFile file(*trace);
     int rc = *model == "word2vec" ? train_word2vec(*a) : *model == "lstm" ? train_lstm(*a) : train_bert(*a);

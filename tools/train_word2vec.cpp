@@ -9,6 +9,7 @@
 
 #include "models/word2vec.h"
 #include "models/word_vectors.h"
+#include "runtime/threads.h"
 #include "text/basic_tokenizer.h"
 #include "text/corpus.h"
 #include "text/skipgram.h"
@@ -93,7 +94,9 @@ int train_word2vec(const TrainArgs& args) {
   Builder builder;
   std::optional<optim::DataParallel> dp;
   if (num_workers() > 1) dp = data_parallel(args);
-  models::Word2Vec m = models::word2vec(builder, c, vocab.size(), args.batch_size, steps, dp);
+  // Hogwild workers each count their own steps: the schedule spans one worker's share.
+  const int64_t hogwild_workers = args.hogwild ? runtime::num_threads() : 1;
+  models::Word2Vec m = models::word2vec(builder, c, vocab.size(), args.batch_size, (steps + hogwild_workers - 1) / hogwild_workers, dp);
   runtime::Session sess(builder.graph());
   // The data stream: the epoch's examples from `sample` on, negatives drawn from `rng`.
   text::CounterRng rng(seed, 7);
@@ -139,7 +142,8 @@ int train_word2vec(const TrainArgs& args) {
     done = r.step;
   }
   if (!args.out.empty()) std::filesystem::create_directories(args.out);
-  train_loop(args, sess, m.loss, m.train, loop, done);
+  if (args.hogwild) train_loop_hogwild(sess.graph(), sess.workspace(), m.loss, m.train, loop);
+  else train_loop(args, sess, m.loss, m.train, loop, done);
 
   models::WordVectors wv(vocab.tokens(), sess.workspace().get(m.input_vectors.producer().name).clone());
   std::printf("nearest neighbours (cosine):\n");

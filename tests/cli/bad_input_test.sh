@@ -126,6 +126,9 @@ expect_error "resume mid-batch" "checkpoint '$dir/ck/step-00000001': its data po
 expect_error "resume word2vec with another LR schedule" "checkpoint '$dir/w2v_ck/step-00000002': the learning-rate schedule spans 2 steps there, 5 in this run" \
   train word2vec --data "$dir/task" --config "$dir/w2v.json" --steps 5 --batch-size 4 --resume "$dir/w2v_ck"
 expect_error "--checkpoint-every without a folder" "--checkpoint-every needs --checkpoint-dir" "${lstm[@]}" --checkpoint-every 2
+expect_error "--hogwild for the LSTM" "--hogwild is for \`flowgrad train word2vec\`" "${lstm[@]}" --hogwild
+expect_error "--hogwild with checkpoints" "--hogwild does not write or resume checkpoints" \
+  train word2vec --data "$dir/task" --config "$dir/w2v.json" --steps 5 --batch-size 4 --hogwild --checkpoint-dir "$dir/hog_ck"
 
 # word vectors: a malformed line, an unknown word
 printf '2 3\ncat 0.1 0.2 0.3\ndog 0.1 oops 0.3\n' > "$dir/bad.vec"

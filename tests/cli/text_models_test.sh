@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End to end on generated data: word2vec CBOW trains (the loss falls, "cat"
-# has animals for neighbours) and `neighbors` / `analogy` read its vectors;
+# End to end on generated data: word2vec CBOW, and skip-gram with --hogwild
+# workers, train (the loss falls, "cat" has animals for neighbours) and `neighbors` / `analogy` read its vectors;
 # `eval` of a trained LSTM and of a BERT fine-tuned from a Hugging Face folder
 # (--init-from tests/fixtures/hf_bert_tiny) reproduces the accuracy training printed.
 # Usage: text_models_test.sh <build dir> <source dir>
@@ -27,6 +27,20 @@ colours=$(grep '^red ->' "$dir/nb.txt" | grep -o -w -E 'blue|green|white|black|b
 "$bin" analogy man king woman --vectors "$dir/w2v/vectors.txt" > "$dir/an.txt"
 cat "$dir/an.txt"
 grep -E '^king - man \+ woman -> [a-z]+ \(' "$dir/an.txt" > /dev/null
+
+# word2vec, skip-gram with 2 asynchronous workers sharing the vectors
+"$bin" --threads 2 train word2vec --hogwild --data "$dir/data" --epochs 1 --batch-size 256 --out "$dir/hog" > "$dir/hog.txt"
+cat "$dir/hog.txt"
+grep -F "(2 hogwild workers)" "$dir/hog.txt" > /dev/null
+first=$(sed -n 2p "$dir/hog/word2vec_metrics.csv" | cut -d, -f2)
+last=$(tail -n 1 "$dir/hog/word2vec_metrics.csv" | cut -d, -f2)
+awk -v a="$first" -v b="$last" 'BEGIN { if (!(b < 0.8 * a)) { print "hogwild loss did not fall: " a " -> " b; exit 1 } }'
+steps=$(($(wc -l < "$dir/hog/word2vec_metrics.csv") - 1))
+grep -F "steps of 256" "$dir/hog.txt" | grep -F " $steps steps" > /dev/null || { echo "expected $steps steps in all"; exit 1; }
+"$bin" neighbors cat --vectors "$dir/hog/vectors.txt" -k 5 > "$dir/hog_nb.txt"
+cat "$dir/hog_nb.txt"
+animals=$(grep -o -w -E 'dog|horse|cow|sheep|goat|rabbit|mouse|lion|tiger|wolf|fox' "$dir/hog_nb.txt" | wc -l)
+[ "$animals" -ge 4 ] || { echo "hogwild: expected >= 4 animals among the 5 neighbours of cat, got $animals"; exit 1; }
 
 # accuracy: what eval prints equals what training printed (1000 test sentences, 25 full batches of 40)
 accuracy_of() { sed -n 's/.*accuracy[^:]*: \([0-9.]*\)%.*/\1/p' "$1" | tail -n 1; }

@@ -2,7 +2,9 @@
 
 #include "frontend/flowgrad.h"
 #include "ops/dnnl_util.h"
+#include "ops/control.h"
 #include "ops/lstm.h"
+#include "ops/sgd_update.h"
 #include "runtime/reference.h"
 #include "testing.h"
 
@@ -141,6 +143,27 @@ TEST_CASE("variables live in the workspace across runs and sessions") {
   Tensor y2 = s2.run({{"x", x}}, {net.y.id()})[0];
   CHECK_FALSE(graph::identical(y1, y2));  // the new bias is seen without recompiling weights
   CHECK_THROWS_WITH_AS(ws.set("net/out/bias", zero), doctest::Contains("expected f32[32], got f32[256]"), ValueError);
+}
+
+TEST_CASE("workspaces that share a variable's storage see each other's updates") {
+  Builder b;
+  Expr x = b.input("x", f32({4}));
+  Expr w = b.variable("w", {.shape = {4}, .init = "uniform", .scale = 1.0, .seed = 3});
+  Expr counter = b.variable("count", {.shape = {}, .init = "zeros"});
+  Expr updated = ops::group({ops::sgd_update(w, x, b.constant(Tensor::scalar(1.0f))), ops::increment(counter)});
+  runtime::Workspace shared;
+  shared.bind_variables(b.graph());
+  CHECK(shared.names() == std::vector<std::string>{"count", "w"});
+  const Tensor initial = shared.get("w").clone();
+  runtime::Workspace mine;
+  mine.share("w", shared.get("w"));
+  CHECK_THROWS_WITH_AS(mine.share("w", shared.get("w")), doctest::Contains("already has a variable 'w'"), ValueError);
+  runtime::Session worker(b.graph(), mine);
+  Tensor ones = Tensor::from<float>({4}, {1.0f, 1.0f, 1.0f, 1.0f});
+  worker.run({{"x", ones}}, {updated.id()});
+  for (int64_t i = 0; i < 4; ++i) CHECK(shared.get("w").at(i) == doctest::Approx(initial.at(i) - 1.0));  // w -= lr * x
+  CHECK(mine.get("count").at(0) == 1.0);  // not shared: each workspace counts its own steps
+  CHECK(shared.get("count").at(0) == 0.0);
 }
 
 }  // namespace
