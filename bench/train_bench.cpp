@@ -150,6 +150,7 @@ int main(int argc, char** argv) try {
   auto t0 = std::chrono::steady_clock::now();
   run();  // compile + first step
   double first_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  std::fprintf(stderr, "%s", runtime::format_memory_report(session.last_plan()->memory()).c_str());  // where RSS goes
   bench::Stats s = bench::time_runs(1, steps, run);
   std::printf("{\"impl\": \"flowgrad\", \"workload\": \"%s\", \"threads\": %d, \"unit\": \"%s\", \"median\": %.2f, "
               "\"min\": %.2f, \"max\": %.2f, \"first_step_ms\": %.1f, \"peak_rss_mib\": %.1f, \"steps\": %d, \"loss\": %.4f}\n",

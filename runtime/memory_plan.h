@@ -6,22 +6,21 @@
 //   live(v) = [step that writes v, last step that reads v]   (fetched values
 //             and graph outputs: to the end of the run)
 //
-// Steps are visited in schedule order. When v dies its block returns to a
-// free list; a new value takes the best-fitting free block (the smallest
-// that holds it; if none does, the largest free block grows — offsets are
-// only fixed at the end), else a new block. A block is a 64-byte aligned
-// range of the arena; the arena is the sum of the blocks: the planned peak.
+// Offsets: greedy by size. From the largest value down, each takes the
+// smallest gap that holds it between the values already placed whose
+// liveness overlaps its own, else the first byte above them all. Every value
+// is 64-byte aligned; the arena's size is the planned peak, close to the most
+// bytes live at any one step.
 //
 // In place: output 0 of an op marked `OpDef::inplace_ok` takes input 0's
-// block when input 0 dies at that step and has output 0's type (relu(x),
-// x + bias when x is not read again).
+// bytes when input 0 dies at that step and has output 0's type (relu(x),
+// x + bias when x is not read again); such chains are placed as one value.
 //
 // The executor runs steps in parallel along the dependency edges (`preds`),
-// not in schedule order, so a block may only pass to a new value once every
-// step that touched its previous value is done. When the planner reuses a
-// block whose previous value's readers are not already ancestors of the new
-// writer, it adds those edges; among fitting blocks it prefers ones that
-// need no new edge, so reuse costs as little parallelism as it can.
+// not in schedule order, so bytes may only pass to a new value once every
+// step that touched their previous value is done: for each value, the planner
+// adds edges from the steps that touched earlier values in the same bytes to
+// the step that writes it, unless they are already its ancestors.
 //
 // Values bound elsewhere are not planned: feeds, variables (the Workspace),
 // constants (their attribute tensor), and in-place outputs (OpDef::inplace:
