@@ -11,11 +11,22 @@ void fail_index(const std::string& who, int64_t index, int64_t position, int64_t
                    " at position " + std::to_string(position));
 }
 
-RowGroups::RowGroups(int64_t n, int64_t num_rows)
-    : num_rows_(num_rows), slot_(static_cast<size_t>(num_rows), -1), group_of_(static_cast<size_t>(n)),
-      rows_(static_cast<size_t>(n)), starts_(static_cast<size_t>(n) + 1), positions_(static_cast<size_t>(n)) {
-  FLOWGRAD_CHECK(n < (int64_t{1} << 31), "RowGroups: more than 2^31 indices");
+namespace {
+
+// n as a size, checked before anything of that size is allocated.
+size_t index_count(int64_t n) {
+  if (n >= (int64_t{1} << 31)) {  // group numbers are int32
+    throw ShapeError("sparse rows (gather gradient, scatter-add, sparse update): expected fewer than 2^31 indices, got " +
+                     std::to_string(n));
+  }
+  return static_cast<size_t>(n);
 }
+
+}  // namespace
+
+RowGroups::RowGroups(int64_t n, int64_t num_rows)
+    : num_rows_(num_rows), slot_(static_cast<size_t>(num_rows), -1), group_of_(index_count(n)),
+      rows_(static_cast<size_t>(n)), starts_(static_cast<size_t>(n) + 1), positions_(static_cast<size_t>(n)) {}
 
 void RowGroups::build(const std::byte* indices, graph::DType t, const std::string& who) {
   const auto n = static_cast<int64_t>(positions_.size());

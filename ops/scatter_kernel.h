@@ -54,7 +54,9 @@ inline int64_t checked_index(const std::byte* indices, graph::DType t, int64_t p
 
 class RowGroups {
  public:
-  RowGroups(int64_t n, int64_t num_rows);  // scratch for n indices into a table of num_rows rows, allocated once
+  // Scratch for n indices into a table of num_rows rows, allocated once.
+  // ShapeError for 2^31 or more indices.
+  RowGroups(int64_t n, int64_t num_rows);
 
   // Checks every index against [0, num_rows) (throwing as fail_index, before
   // grouping anything) and groups them.

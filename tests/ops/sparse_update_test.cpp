@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "ops/scatter_kernel.h"
 #include "ops/sources.h"
 #include "runtime/session.h"
 #include "testing.h"
@@ -119,6 +120,9 @@ TEST_CASE("sparse updates reject momentum, bad indices and mismatched state") {
                        doctest::Contains("sparse_sgd_update (sparse_sgd_update): expected indices in [0, 4), got 4 at position 2"),
                        ValueError);
   for (int i = 0; i < 8; ++i) CHECK(p.at(i) == 1.0);  // nothing was written
+  // 2^31 indices: refused before their scratch is allocated (group numbers are int32)
+  CHECK_THROWS_WITH_AS(ops::RowGroups(int64_t{1} << 31, 4), doctest::Contains("expected fewer than 2^31 indices, got 2147483648"),
+                       ShapeError);
 }
 
 }  // namespace
