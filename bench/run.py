@@ -124,12 +124,14 @@ def word2vec_runs(args, threads):
     quality = {"flowgrad_vs_gensim": neighbour_overlap(gensim_vectors[0], runs[0]["vectors"])}
     if len(gensim_vectors) > 1:  # how much two gensim runs with different seeds agree: the bar to compare with
         quality["gensim_vs_gensim"] = neighbour_overlap(gensim_vectors[0], gensim_vectors[1])
-    anchor = os.path.join(out_dir, "gensim-t1-r0.txt")
-    if threads > 1 and os.path.exists(anchor):
+    anchor, own = os.path.join(out_dir, "gensim-t1-r0.txt"), os.path.join(out_dir, "flowgrad-t1-r0", "vectors.txt")
+    if threads > 1 and os.path.exists(anchor) and os.path.exists(own):
         # gensim's workers each train on their own part of the file, and its models at 1 and at several
-        # workers agree less than two 1-worker models do: both implementations against 1-worker gensim.
-        quality["flowgrad_vs_gensim_t1"] = neighbour_overlap(anchor, runs[0]["vectors"])
+        # workers agree less than two 1-worker models do: each implementation against its own 1-thread
+        # model, and both against 1-worker gensim.
+        quality["flowgrad_vs_flowgrad_t1"] = neighbour_overlap(own, runs[0]["vectors"])
         quality["gensim_vs_gensim_t1"] = neighbour_overlap(anchor, gensim_vectors[0])
+        quality["flowgrad_vs_gensim_t1"] = neighbour_overlap(anchor, runs[0]["vectors"])
     print(f"  word2vec top-10 neighbour overlap: {quality}", flush=True)
     runs[0]["quality"] = quality
     return runs
