@@ -4,8 +4,10 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include <tbb/task_group.h>
 

@@ -70,9 +70,9 @@ double train_loop(const TrainArgs& args, runtime::Session& sess, Expr loss, cons
 // without locks (Hogwild!, Recht et al. 2011). Only the step counter is each
 // worker's own, so build the graph's learning-rate schedule for steps /
 // workers. Sparse updates rarely touch the same row at once, so this trains
-// as well as one worker, but the interleaving of the workers' updates, and so
-// the result, differs from run to run. Writes no checkpoints. Returns the
-// last loss (NaN if no step ran).
+// about as well as one worker (bench/README.md: word2vec quality), but the
+// interleaving of the workers' updates, and so the result, differs from run
+// to run. Writes no checkpoints. Returns the last loss (NaN if no step ran).
 double train_loop_hogwild(const graph::Graph& g, runtime::Workspace& shared, Expr loss, const optim::TrainStep& opt,
                           const TrainLoop& loop);
 

@@ -96,7 +96,8 @@ int train_word2vec(const TrainArgs& args) {
   if (num_workers() > 1) dp = data_parallel(args);
   // Hogwild workers each count their own steps: the schedule spans one worker's share.
   const int64_t hogwild_workers = args.hogwild ? runtime::num_threads() : 1;
-  models::Word2Vec m = models::word2vec(builder, c, vocab.size(), args.batch_size, (steps + hogwild_workers - 1) / hogwild_workers, dp);
+  const int64_t schedule_steps = (steps + hogwild_workers - 1) / hogwild_workers;
+  models::Word2Vec m = models::word2vec(builder, c, vocab.size(), args.batch_size, schedule_steps, dp);
   runtime::Session sess(builder.graph());
   // The data stream: the epoch's examples from `sample` on, negatives drawn from `rng`.
   text::CounterRng rng(seed, 7);

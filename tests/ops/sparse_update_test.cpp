@@ -121,8 +121,8 @@ TEST_CASE("sparse updates reject momentum, bad indices and mismatched state") {
                        ValueError);
   for (int i = 0; i < 8; ++i) CHECK(p.at(i) == 1.0);  // nothing was written
   // 2^31 indices: refused before their scratch is allocated (group numbers are int32)
-  CHECK_THROWS_WITH_AS(ops::RowGroups(int64_t{1} << 31, 4), doctest::Contains("expected fewer than 2^31 indices, got 2147483648"),
-                       ShapeError);
+  CHECK_THROWS_WITH_AS(ops::RowGroups(int64_t{1} << 31, 4),
+                       doctest::Contains("expected fewer than 2^31 indices, got 2147483648"), ShapeError);
 }
 
 }  // namespace
