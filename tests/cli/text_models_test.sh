@@ -11,19 +11,30 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 "$bin" gen-data --out "$dir/data" --documents 2000 > /dev/null
 
+# loss_fell <what> <metrics.csv>: the last logged loss is below 0.8x the first
+loss_fell() {
+  local first last
+  first=$(sed -n 2p "$2" | cut -d, -f2)
+  last=$(tail -n 1 "$2" | cut -d, -f2)
+  awk -v w="$1" -v a="$first" -v b="$last" 'BEGIN { if (!(b < 0.8 * a)) { print w " loss did not fall: " a " -> " b; exit 1 } }'
+}
+# neighbours_are <what> <word> <words, as a grep -E pattern> <neighbors output>: >= 4 of the 5 neighbours of <word> are <what>
+neighbours_are() {
+  local n
+  n=$(grep "^$2 ->" "$4" | grep -o -w -E "$3" | wc -l)
+  [ "$n" -ge 4 ] || { echo "expected >= 4 $1 among the 5 neighbours of $2 in $4, got $n"; exit 1; }
+}
+animals='dog|horse|cow|sheep|goat|rabbit|mouse|lion|tiger|wolf|fox'
+
 # word2vec, CBOW
 "$bin" --threads 1 train word2vec --cbow --data "$dir/data" --epochs 2 --batch-size 256 --out "$dir/w2v" > "$dir/w2v.txt"
 cat "$dir/w2v.txt"
 grep -F "word2vec (cbow)" "$dir/w2v.txt" > /dev/null
-first=$(sed -n 2p "$dir/w2v/word2vec_metrics.csv" | cut -d, -f2)
-last=$(tail -n 1 "$dir/w2v/word2vec_metrics.csv" | cut -d, -f2)
-awk -v a="$first" -v b="$last" 'BEGIN { if (!(b < 0.8 * a)) { print "CBOW loss did not fall: " a " -> " b; exit 1 } }'
+loss_fell CBOW "$dir/w2v/word2vec_metrics.csv"
 "$bin" neighbors cat red --vectors "$dir/w2v/vectors.txt" -k 5 > "$dir/nb.txt"
 cat "$dir/nb.txt"
-animals=$(grep '^cat ->' "$dir/nb.txt" | grep -o -w -E 'dog|horse|cow|sheep|goat|rabbit|mouse|lion|tiger|wolf|fox' | wc -l)
-[ "$animals" -ge 4 ] || { echo "expected >= 4 animals among the 5 neighbours of cat, got $animals"; exit 1; }
-colours=$(grep '^red ->' "$dir/nb.txt" | grep -o -w -E 'blue|green|white|black|brown|purple|yellow|orange|pink|grey' | wc -l)
-[ "$colours" -ge 4 ] || { echo "expected >= 4 colours among the 5 neighbours of red, got $colours"; exit 1; }
+neighbours_are animals cat "$animals" "$dir/nb.txt"
+neighbours_are colours red 'blue|green|white|black|brown|purple|yellow|orange|pink|grey' "$dir/nb.txt"
 "$bin" analogy man king woman --vectors "$dir/w2v/vectors.txt" > "$dir/an.txt"
 cat "$dir/an.txt"
 grep -E '^king - man \+ woman -> [a-z]+ \(' "$dir/an.txt" > /dev/null
@@ -32,15 +43,12 @@ grep -E '^king - man \+ woman -> [a-z]+ \(' "$dir/an.txt" > /dev/null
 "$bin" --threads 2 train word2vec --hogwild --data "$dir/data" --epochs 1 --batch-size 256 --out "$dir/hog" > "$dir/hog.txt"
 cat "$dir/hog.txt"
 grep -F "(2 hogwild workers)" "$dir/hog.txt" > /dev/null
-first=$(sed -n 2p "$dir/hog/word2vec_metrics.csv" | cut -d, -f2)
-last=$(tail -n 1 "$dir/hog/word2vec_metrics.csv" | cut -d, -f2)
-awk -v a="$first" -v b="$last" 'BEGIN { if (!(b < 0.8 * a)) { print "hogwild loss did not fall: " a " -> " b; exit 1 } }'
-steps=$(($(wc -l < "$dir/hog/word2vec_metrics.csv") - 1))
+loss_fell hogwild "$dir/hog/word2vec_metrics.csv"
+steps=$(($(wc -l < "$dir/hog/word2vec_metrics.csv") - 1))  # every step logged once
 grep -F "steps of 256" "$dir/hog.txt" | grep -F " $steps steps" > /dev/null || { echo "expected $steps steps in all"; exit 1; }
 "$bin" neighbors cat --vectors "$dir/hog/vectors.txt" -k 5 > "$dir/hog_nb.txt"
 cat "$dir/hog_nb.txt"
-animals=$(grep -o -w -E 'dog|horse|cow|sheep|goat|rabbit|mouse|lion|tiger|wolf|fox' "$dir/hog_nb.txt" | wc -l)
-[ "$animals" -ge 4 ] || { echo "hogwild: expected >= 4 animals among the 5 neighbours of cat, got $animals"; exit 1; }
+neighbours_are animals cat "$animals" "$dir/hog_nb.txt"
 
 # accuracy: what eval prints equals what training printed (1000 test sentences, 25 full batches of 40)
 accuracy_of() { sed -n 's/.*accuracy[^:]*: \([0-9.]*\)%.*/\1/p' "$1" | tail -n 1; }
