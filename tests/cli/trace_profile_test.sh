@@ -41,21 +41,28 @@ PY
 
 # 2. train --trace, each model (a tiny run): a valid trace with names and ops
 "$fg" gen-data --out "$dir/data" --documents 200 > /dev/null
+# check_trace <trace> <training steps>: every event named and timed, and at
+# least that many runs (args.step) of a training graph (over 10 nodes; the
+# evaluation runs after training are smaller)
 check_trace() {
-  "$py" - "$1" <<'PY'
-import json, sys
+  "$py" - "$1" "$2" <<'PY'
+import collections, json, sys
 events = [e for e in json.load(open(sys.argv[1]))["traceEvents"] if e["ph"] == "X"]
-assert len(events) > 50, len(events)
 assert all(e["name"] and e["args"]["op"] and e["dur"] >= 0 for e in events)
-print(f"{sys.argv[1]}: {len(events)} events, {len({e['args']['op'] for e in events})} ops")
+runs = collections.defaultdict(set)
+for e in events:
+    runs[e["args"]["step"]].add(e["name"])
+training = [step for step, names in runs.items() if len(names) > 10]
+assert len(training) >= int(sys.argv[2]), f"{len(training)} training runs traced, expected >= {sys.argv[2]}"
+print(f"{sys.argv[1]}: {len(events)} events in {len(runs)} runs, {len({e['args']['op'] for e in events})} ops")
 PY
 }
 "$fg" train word2vec --data "$dir/data" --steps 4 --batch-size 64 --trace "$dir/w2v.json" > "$dir/w2v.txt"
-check_trace "$dir/w2v.json"
+check_trace "$dir/w2v.json" 4
 "$fg" train lstm --data "$dir/data" --steps 3 --batch-size 16 --trace "$dir/train_lstm.json" > "$dir/lstm.txt"
-check_trace "$dir/train_lstm.json"
+check_trace "$dir/train_lstm.json" 3
 "$fg" train bert --data "$dir/data" --steps 2 --batch-size 8 --trace "$dir/bert.json" > "$dir/bert.txt"
-check_trace "$dir/bert.json"
+check_trace "$dir/bert.json" 2
 
 # 3. inspect --profile: the tables, a matmul row with GFLOP/s > 0
 "$fg" --threads 2 inspect --profile "$graph" "${inputs[@]}" --steps 4 --peak 100 > "$dir/profile.txt"
