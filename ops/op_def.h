@@ -98,8 +98,9 @@ using LowerFn = std::function<std::unique_ptr<Kernel>(const LowerContext&)>;  //
 using ReferenceFn = std::function<void(const graph::Node&, std::span<const Tensor> inputs, std::span<Tensor> outputs)>;
 // Returns one gradient per input (nullopt: no gradient flows there).
 using GradFn = std::function<std::vector<std::optional<Expr>>(GradContext&)>;
-// Fills a variable's storage at first use.
-using InitFn = std::function<void(const graph::Node&, Tensor&)>;
+// Fills a variable's storage at first use, on up to `threads` threads; the
+// values never depend on the thread count.
+using InitFn = std::function<void(const graph::Node&, Tensor&, int threads)>;
 // Everything about one op (see the file comment); registered with FLOWGRAD_REGISTER_OP.
 struct OpDef {
   std::string name;  // unique, lower_snake: the same in the DSL, graph files and errors

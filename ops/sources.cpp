@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "ops/parallel.h"
 #include "ops/random.h"
 
 namespace flowgrad::ops {
@@ -13,32 +14,50 @@ void check_shape(const InferContext& ctx, const Shape& s) {
   }
 }
 
-template <class T> void fill_fn(Tensor& t, auto&& f) {
+enum class Init { zeros, ones, normal, uniform };
+
+// p[i] = f(i) over [0, n): each value depends on its index alone.
+template <class T, class F> void fill_fn(Tensor& t, int threads, F f) {
   T* p = t.data<T>();
-  for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(f(i));
+  parallel_blocks(t.numel(), threads, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) p[i] = static_cast<T>(f(i));
+  });
 }
 
-void initialize_variable(const graph::Node& node, Tensor& t) {
+template <class F> void fill(Tensor& t, int threads, F f) {
+  switch (t.dtype()) {
+    case DType::f32: fill_fn<float>(t, threads, f); break;
+    case DType::f64: fill_fn<double>(t, threads, f); break;
+    case DType::i32: fill_fn<int32_t>(t, threads, f); break;
+    case DType::i64: fill_fn<int64_t>(t, threads, f); break;
+    case DType::boolean: fill_fn<bool>(t, threads, f); break;
+  }
+}
+
+// bert-base's 110M parameters took ~4 s on one thread when the init name was
+// compared per element; the kind is read once, and the blocks run in parallel.
+void initialize_variable(const graph::Node& node, Tensor& t, int threads) {
   const auto& a = node.attrs_as<VariableAttrs>();
-  uint64_t key = random_key(static_cast<uint64_t>(a.seed), hash_name(node.name));
+  const uint64_t key = random_key(static_cast<uint64_t>(a.seed), hash_name(node.name));
   double scale = a.scale;
   if (a.init == "xavier_uniform") {
     int64_t r = static_cast<int64_t>(a.shape.size());
     int64_t fan_out = r >= 1 ? a.shape[0] : 1, fan_in = r >= 2 ? a.shape[1] : 1;
     scale = std::sqrt(6.0 / static_cast<double>(fan_in + fan_out));
   }
-  auto gen = [&](int64_t i) -> double {
-    if (a.init == "zeros") return 0.0;
-    if (a.init == "ones") return 1.0;
-    if (a.init == "normal") return scale * normal01(key, static_cast<uint64_t>(i));
-    return scale * (2.0 * uniform01(key, static_cast<uint64_t>(i)) - 1.0);  // uniform, xavier_uniform
-  };
-  switch (t.dtype()) {
-    case DType::f32: fill_fn<float>(t, gen); break;
-    case DType::f64: fill_fn<double>(t, gen); break;
-    case DType::i32: fill_fn<int32_t>(t, gen); break;
-    case DType::i64: fill_fn<int64_t>(t, gen); break;
-    case DType::boolean: fill_fn<bool>(t, gen); break;
+  const Init init = a.init == "zeros"    ? Init::zeros
+                    : a.init == "ones"   ? Init::ones
+                    : a.init == "normal" ? Init::normal
+                                         : Init::uniform;
+  switch (init) {  // uniform covers xavier_uniform (its scale above)
+    case Init::zeros: fill(t, threads, [](int64_t) { return 0.0; }); break;
+    case Init::ones: fill(t, threads, [](int64_t) { return 1.0; }); break;
+    case Init::normal:
+      fill(t, threads, [&](int64_t i) { return scale * normal01(key, static_cast<uint64_t>(i)); });
+      break;
+    case Init::uniform:
+      fill(t, threads, [&](int64_t i) { return scale * (2.0 * uniform01(key, static_cast<uint64_t>(i)) - 1.0); });
+      break;
   }
 }
 
@@ -96,7 +115,7 @@ FLOWGRAD_REGISTER_OP({
       return {{a.dtype, a.shape}};
     },
     .reference = [](const graph::Node& n, std::span<const Tensor>, std::span<Tensor> out) {
-      initialize_variable(n, out[0]);
+      initialize_variable(n, out[0], 1);
     },
     .not_differentiable = true,
     .initialize = initialize_variable,

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "ops/op_def.h"
+#include "runtime/threads.h"
 
 namespace flowgrad::runtime {
 
@@ -50,7 +51,7 @@ graph::Tensor& Workspace::bind(const graph::Node& node, const graph::TensorType&
   graph::Tensor t(type);
   const ops::OpDef& def = ops::get_op(node.op);
   FLOWGRAD_CHECK(def.initialize != nullptr, "variable op without an init rule");
-  def.initialize(node, t);
+  def.initialize(node, t, num_threads());
   return vars_.emplace(node.name, std::move(t)).first->second;
 }
 
