@@ -36,6 +36,9 @@ class Kernel {
   // other big nodes could run beside them; kernels that do not (an LSTM: a
   // chain of small per-time-step GEMMs) share it with their concurrent peers.
   virtual bool scales_with_team() const { return true; }
+  // The most threads the kernel can keep busy (0: any number). The scheduler
+  // gives it no more, leaving the rest of the budget to other steps.
+  virtual int max_threads() const { return 0; }
 };
 
 }  // namespace flowgrad::ops

@@ -99,15 +99,17 @@ std::vector<TensorType> infer(const InferContext& ctx) {
 
 class ForwardKernel final : public Kernel {
  public:
-  explicit ForwardKernel(const Geometry& g) : runner_(g, false) {}
+  explicit ForwardKernel(const Geometry& g) : lanes_(static_cast<int>(g.lanes())), runner_(g, false) {}
   void run(const KernelArgs& a) override {
     runner_.forward(a.inputs, a.out<float>(0), a.out<float>(1), a.out<float>(2), a.outputs[3], a.step, a.threads,
                     *a.stream);
   }
   double cost() const override { return runner_.flops(); }
-  bool scales_with_team() const override { return false; }  // its lanes use at most Geometry::lanes() threads
+  bool scales_with_team() const override { return false; }
+  int max_threads() const override { return lanes_; }  // a thread per lane
 
  private:
+  int lanes_;
   lstm_detail::Runner runner_;
 };
 

@@ -44,7 +44,8 @@ class BackwardKernel final : public Kernel {
                      *a.stream);
   }
   double cost() const override { return runner_.flops(); }
-  bool scales_with_team() const override { return false; }  // its lanes use at most Geometry::lanes() threads
+  bool scales_with_team() const override { return false; }
+  int max_threads() const override { return static_cast<int>(g_.lanes()); }  // a thread per lane
 
  private:
   bool saved_by_this_run(const std::byte* ws, uint64_t step) const {

@@ -44,6 +44,7 @@ void assign_threads(std::vector<Step>& steps, int budget) {
   for (size_t i = 0; i < steps.size(); ++i) {
     const Step& s = steps[i];
     steps[i].threads = !s.big ? 1 : shares(s) ? std::max(1, budget / std::min(budget, sharing_width[level[i]])) : budget;
+    if (const int most = s.kernel->max_threads(); most > 0) steps[i].threads = std::min(steps[i].threads, most);
     // Cost 0: a step that waits (a collective on the network) holds no thread
     // token, so it runs beside big steps instead of waiting for a free core.
     if (steps[i].kernel->cost() == 0) steps[i].threads = 0;

@@ -98,6 +98,29 @@ TEST_CASE("concurrent big LSTMs split the thread budget, as their small per-step
   CHECK(lstms == 2);
 }
 
+TEST_CASE("an LSTM takes no more threads than it has lanes") {
+  Builder b;
+  ops::LstmAttrs attrs{.hidden_size = 64};  // unidirectional: 2 lanes (the batch halves)
+  Expr x = b.input("x", f32({16, 8, 32}));  // [T, B, I]
+  runtime::Feeds feeds{{"x", random_tensor(f32({16, 8, 32}), 4)}};
+  std::vector<Expr> params;
+  auto names = ops::lstm_parameter_names(attrs);
+  auto shapes = ops::lstm_parameter_shapes(attrs, 32);
+  for (size_t i = 0; i < names.size(); ++i) {
+    params.push_back(b.input(names[i], f32(shapes[i])));
+    feeds.emplace_back(names[i], random_tensor(f32(shapes[i]), 5 + i));
+  }
+  ops::LstmResult r = ops::lstm(x, params, attrs);
+  runtime::Session sess(b.graph(), {.threads = 4});
+  sess.run(feeds, {r.y.id()});
+  const runtime::Step* lstm = nullptr;
+  for (const runtime::Step& s : sess.last_plan()->steps()) {
+    if (s.name.find("lstm") != std::string::npos) lstm = &s;
+  }
+  REQUIRE(lstm != nullptr);
+  CHECK(lstm->threads == 2);  // of a budget of 4
+}
+
 TEST_CASE("an unknown feed names the feed, the graph's inputs and the caller's line") {
   TwoBranch net;
   runtime::Session sess(net.b.graph());
