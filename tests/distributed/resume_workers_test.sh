@@ -11,14 +11,7 @@
 # With dropout, 2 workers resume on 2 workers bit for bit. Only rank 0 writes checkpoints; BERT resumes its fine-tuning across counts;
 # a damaged checkpoint ends a 2-worker job with the checksum error.
 #   resume_workers_test.sh <build dir> <mpirun command...>
-set -euo pipefail
-build=$1
-shift
-mpirun=("$@")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-flowgrad=$build/flowgrad
-"$flowgrad" gen-data --out "$tmp/data" --documents 300 >/dev/null
+GEN_DATA_ARGS="--documents 300" source "$(dirname "$0")/cli_preamble.sh"
 
 # word2vec: 12 steps of a global batch of 128, a checkpoint every 4
 w2v=(train word2vec --data "$tmp/data" --steps 12)

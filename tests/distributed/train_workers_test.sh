@@ -4,14 +4,7 @@
 # writes; the LSTM classifier (with --trace: a trace per worker) and BERT
 # train on 2 workers.
 #   train_workers_test.sh <build dir> <mpirun command...>
-set -euo pipefail
-build=$1
-shift
-mpirun=("$@")
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-flowgrad=$build/flowgrad
-"$flowgrad" gen-data --out "$tmp/data" >/dev/null
+source "$(dirname "$0")/cli_preamble.sh"
 
 "${mpirun[@]}" "$flowgrad" train word2vec --data "$tmp/data" --steps 20 --batch-size 128 --out "$tmp/w2" >"$tmp/w2.log" 2>&1
 "$flowgrad" train word2vec --data "$tmp/data" --steps 20 --batch-size 256 --out "$tmp/w1" >"$tmp/w1.log" 2>&1
