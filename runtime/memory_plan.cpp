@@ -178,17 +178,18 @@ class Assigner {
   // writer waits for every step that touched a group before it in the same
   // bytes, an in-place writer for every other reader of the value it takes.
   void order_reuse() {
-    std::vector<std::vector<int>> written_at(steps_.size());
-    for (size_t b = 0; b < bufs_.size(); ++b) {
-      if (group_of_[b] >= 0) written_at[bufs_[b].def].push_back(static_cast<int>(b));
+    std::vector<std::vector<std::pair<int, size_t>>> written_at(steps_.size());  // (group, member index)
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      for (size_t i = 0; i < groups_[g].members.size(); ++i) {
+        written_at[bufs_[groups_[g].members[i]].def].emplace_back(static_cast<int>(g), i);
+      }
     }
     for (uint32_t m = 0; m < steps_.size(); ++m) {
       for (uint32_t p : steps_[m].preds) anc_.add_edge(p, m);
-      for (int b : written_at[m]) {
-        const Group& group = groups_[group_of_[b]];
-        auto at = std::find(group.members.begin(), group.members.end(), b);
-        if (at != group.members.begin()) {
-          order_after(at[-1], m);
+      for (auto [g, i] : written_at[m]) {
+        const Group& group = groups_[g];
+        if (i > 0) {
+          order_after(group.members[i - 1], m);
           continue;
         }
         for (const Group& before : groups_) {

@@ -60,7 +60,7 @@ double train_loop(const TrainArgs& args, runtime::Session& sess, Expr loss, cons
 
 double train_loop_hogwild(const graph::Graph& g, runtime::Workspace& shared, Expr loss, const optim::TrainStep& opt,
                           const TrainLoop& loop) {
-  const int workers = runtime::num_threads();
+  const int workers = hogwild_workers();
   const std::string counter = opt.counter.producer().name;
   shared.bind_variables(g);
   std::vector<runtime::Workspace> spaces(static_cast<size_t>(workers));
@@ -106,6 +106,8 @@ double train_loop_hogwild(const graph::Graph& g, runtime::Workspace& shared, Exp
                            : "no steps");
   return last;
 }
+
+int hogwild_workers() { return runtime::num_threads(); }
 
 double accuracy(runtime::Session& sess, Expr logits, text::Batcher& batcher,
                 const std::function<runtime::Feeds(const text::Batch&)>& feeds) {

@@ -65,7 +65,7 @@ double train_loop(const TrainArgs& args, runtime::Session& sess, Expr loss, cons
                   int64_t done = 0);
 
 // Asynchronous training, as word2vec.c and gensim's workers train: one
-// single-thread session per thread of the budget, each taking the next batch
+// single-thread session per worker (hogwild_workers()), each taking the next batch
 // of the shared stream and updating the variables of `shared` in place,
 // without locks (Hogwild!, Recht et al. 2011). Only the step counter is each
 // worker's own, so build the graph's learning-rate schedule for steps /
@@ -75,6 +75,8 @@ double train_loop(const TrainArgs& args, runtime::Session& sess, Expr loss, cons
 // to run. Writes no checkpoints. Returns the last loss (NaN if no step ran).
 double train_loop_hogwild(const graph::Graph& g, runtime::Workspace& shared, Expr loss, const optim::TrainStep& opt,
                           const TrainLoop& loop);
+// The workers train_loop_hogwild runs: one per thread of the budget.
+int hogwild_workers();
 
 // Fraction of examples whose argmax logit equals the label, over every batch
 // of `batcher` (one epoch, in order).

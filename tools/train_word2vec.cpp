@@ -9,7 +9,6 @@
 
 #include "models/word2vec.h"
 #include "models/word_vectors.h"
-#include "runtime/threads.h"
 #include "text/basic_tokenizer.h"
 #include "text/corpus.h"
 #include "text/skipgram.h"
@@ -95,8 +94,8 @@ int train_word2vec(const TrainArgs& args) {
   std::optional<optim::DataParallel> dp;
   if (num_workers() > 1) dp = data_parallel(args);
   // Hogwild workers each count their own steps: the schedule spans one worker's share.
-  const int64_t hogwild_workers = args.hogwild ? runtime::num_threads() : 1;
-  const int64_t schedule_steps = (steps + hogwild_workers - 1) / hogwild_workers;
+  const int64_t workers = args.hogwild ? hogwild_workers() : 1;
+  const int64_t schedule_steps = (steps + workers - 1) / workers;
   models::Word2Vec m = models::word2vec(builder, c, vocab.size(), args.batch_size, schedule_steps, dp);
   runtime::Session sess(builder.graph());
   // The data stream: the epoch's examples from `sample` on, negatives drawn from `rng`.
