@@ -150,7 +150,7 @@ FLOWGRAD_REGISTER_OP({
       const size_t after = static_cast<size_t>(a.after);
       return std::make_unique<AllgatherRowsKernel>(static_cast<int>(a.workers), after, ctx.inputs[after].nbytes(),
                                                    static_cast<size_t>(ctx.inputs[after + 1].numel()),
-                                                   ctx.node.name + " (allgather_rows)");
+                                                   node_label(ctx.node));
     },
     // One process: the rows of every "worker" are this one's, each divided by W.
     .reference = [](const graph::Node& n, std::span<const Tensor> in, std::span<Tensor> out) {

@@ -23,8 +23,6 @@
 // and the weight gradients the reverse way (each lane's zeroed first: oneDNN
 // accumulates; then parts summed into part 0's).
 
-#include <omp.h>
-
 #include <cstring>
 
 #include "ops/dnnl_util.h"

@@ -3,7 +3,6 @@
 // to its memory objects once, the data movement between the op's tensors and
 // the primitives' padded, per-direction time order, and running lanes.
 
-#include <omp.h>
 
 #include <algorithm>
 #include <initializer_list>
@@ -14,18 +13,6 @@
 #include "ops/parallel.h"
 
 namespace flowgrad::ops::lstm_detail {
-
-// Sets the calling thread's OpenMP team (oneDNN's threads) until destroyed.
-class OpenMpTeam {
- public:
-  explicit OpenMpTeam(int n) : previous_(omp_get_max_threads()) { omp_set_num_threads(n); }
-  ~OpenMpTeam() { omp_set_num_threads(previous_); }
-  OpenMpTeam(const OpenMpTeam&) = delete;
-  OpenMpTeam& operator=(const OpenMpTeam&) = delete;
-
- private:
-  int previous_;
-};
 
 // A primitive with one memory object per argument, made at lower time; run()
 // only swaps data handles. The scratchpad is shared by Bounds that never run
@@ -97,11 +84,10 @@ void run_lanes(int64_t n, int threads, Body&& lane) {
     for (int64_t u = 0; u < n; ++u) lane(u, team);
     return;
   }
-  auto one_lane = [&](int64_t u) {
-    omp_set_num_threads(1);  // this thread's ICV inside the region only
+  parallel_for_each(n, team, [&](int64_t u) {
+    set_openmp_team(1);  // this thread's ICV inside the region only
     lane(u, 1);
-  };
-  ops::detail::run_blocks(n, team, [](void* f, int64_t u) { (*static_cast<decltype(one_lane)*>(f))(u); }, &one_lane);
+  });
 }
 
 }  // namespace flowgrad::ops::lstm_detail

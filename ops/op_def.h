@@ -101,6 +101,9 @@ using GradFn = std::function<std::vector<std::optional<Expr>>(GradContext&)>;
 // Fills a variable's storage at first use, on up to `threads` threads; the
 // values never depend on the thread count.
 using InitFn = std::function<void(const graph::Node&, Tensor&, int threads)>;
+// How a kernel's run-time error names its node: "<name> (<op>)".
+inline std::string node_label(const graph::Node& n) { return n.name + " (" + n.op + ")"; }
+
 // Everything about one op (see the file comment); registered with FLOWGRAD_REGISTER_OP.
 struct OpDef {
   std::string name;  // unique, lower_snake: the same in the DSL, graph files and errors

@@ -1,8 +1,20 @@
 #include "ops/parallel.h"
 
+#include <omp.h>
+
 #include <exception>
 
-namespace flowgrad::ops::detail {
+namespace flowgrad::ops {
+
+void set_openmp_team(int n) {
+  if (omp_get_max_threads() != n) omp_set_num_threads(n);
+}
+
+OpenMpTeam::OpenMpTeam(int n) : previous_(omp_get_max_threads()) { set_openmp_team(n); }
+
+OpenMpTeam::~OpenMpTeam() { set_openmp_team(previous_); }
+
+namespace detail {
 
 void run_blocks(int64_t blocks, int threads, void (*body)(void* ctx, int64_t b), void* ctx) {
   std::exception_ptr error;
@@ -20,4 +32,5 @@ void run_blocks(int64_t blocks, int threads, void (*body)(void* ctx, int64_t b),
   if (error) std::rethrow_exception(error);
 }
 
-}  // namespace flowgrad::ops::detail
+}  // namespace detail
+}  // namespace flowgrad::ops

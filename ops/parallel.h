@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 // GCC on x86-64: one copy of a hot loop per instruction-set level, chosen
@@ -33,19 +34,44 @@ namespace detail {
 void run_blocks(int64_t blocks, int threads, void (*body)(void* ctx, int64_t b), void* ctx);
 }  // namespace detail
 
+// Sets the calling thread's OpenMP team size: the threads its oneDNN
+// primitives and parallel_blocks loops use (OpenMP's nthreads-var is per
+// thread, so each executor worker owns its own team).
+void set_openmp_team(int n);
+
+// set_openmp_team(n) until destroyed. oneDNN fixes some primitives' thread
+// count when they are created (gemm-based matmul, layer norm), so primitives
+// are made under the team size they will run with.
+class OpenMpTeam {
+ public:
+  explicit OpenMpTeam(int n);
+  ~OpenMpTeam();
+  OpenMpTeam(const OpenMpTeam&) = delete;
+  OpenMpTeam& operator=(const OpenMpTeam&) = delete;
+
+ private:
+  int previous_;
+};
+
+// f(i) for every i in [0, n), on up to `threads` threads of the calling
+// thread's OpenMP team (serially for 1); exceptions as in run_blocks.
+template <class F>
+void parallel_for_each(int64_t n, int threads, F&& f) {
+  if (threads <= 1 || n <= 1) {
+    for (int64_t i = 0; i < n; ++i) f(i);
+    return;
+  }
+  detail::run_blocks(
+      n, threads, [](void* ctx, int64_t i) { (*static_cast<std::remove_reference_t<F>*>(ctx))(i); }, &f);
+}
+
 // body(begin, end) over [0, n) in fixed blocks; on up to `threads` threads
 // when threads > 1. An exception a block throws (a kernel that finds bad
 // data) reaches the caller after every block has run.
 template <class Body>
 void parallel_blocks(int64_t n, int threads, int64_t block, Body&& body) {
   const int64_t blocks = (n + block - 1) / block;
-  if (threads <= 1 || blocks <= 1) {
-    for (int64_t b = 0; b < blocks; ++b) body(b * block, std::min(n, (b + 1) * block));
-    return;
-  }
-  auto one_block = [&](int64_t b) { body(b * block, std::min(n, (b + 1) * block)); };
-  detail::run_blocks(
-      blocks, threads, [](void* f, int64_t b) { (*static_cast<decltype(one_block)*>(f))(b); }, &one_block);
+  parallel_for_each(blocks, threads, [&](int64_t b) { body(b * block, std::min(n, (b + 1) * block)); });
 }
 
 template <class Body>

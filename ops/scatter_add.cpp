@@ -20,7 +20,6 @@ std::vector<TensorType> infer(const InferContext& ctx) {
   return {base};
 }
 
-
 }  // namespace
 
 FLOWGRAD_REGISTER_OP({

@@ -22,7 +22,6 @@
 #include <vector>
 
 #include "graph/error.h"
-#include "graph/graph.h"
 #include "graph/tensor.h"
 #include "ops/kernel.h"
 #include "ops/parallel.h"
@@ -33,9 +32,6 @@ inline int64_t index_at(const std::byte* indices, graph::DType t, int64_t i) {
   return t == graph::DType::i64 ? reinterpret_cast<const int64_t*>(indices)[i]
                                 : reinterpret_cast<const int32_t*>(indices)[i];
 }
-
-// How an index error names its node: "<name> (<op>)".
-inline std::string node_label(const graph::Node& n) { return n.name + " (" + n.op + ")"; }
 
 // Asks for the cache lines of row[0, n) (a table row about to be read or written).
 inline void prefetch_row(const float* row, int64_t n) {

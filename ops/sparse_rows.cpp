@@ -30,7 +30,6 @@ int64_t row_size(const TensorType& t) {
   return d;
 }
 
-
 }  // namespace
 
 FLOWGRAD_REGISTER_OP({

@@ -57,7 +57,6 @@ Dims dims_of(std::span<const TensorType> in) {
   return s;
 }
 
-
 // Each group's update runs over its row in column blocks of this many
 // elements, the block's gradient sums in a stack buffer (RowGroups::sum_rows).
 constexpr int64_t kColumns = 256;
@@ -127,23 +126,22 @@ class SparseSgdKernel final : public Kernel {
   // Without weight decay, param[r] -= lr·Σ rows[p] is applied one position
   // at a time, in position order: no grouping, and the rows are read in
   // memory order (word2vec's output vectors: 6144 rows of 100 a step). The
-  // positions are split into kParts parts by r mod kParts, a fixed number,
+  // positions are split into kParts parts by r mod kParts (r & mask; one
+  // part for small updates), a fixed number,
   // so each row is updated by one part, in position order, for any thread
   // count; each part scans all indices.
   void apply_in_order(const std::byte* idx, float lr, float* p, const float* rows, int threads) const {
     for (int64_t q = 0; q < s_.n; ++q) checked_index(idx, it_, q, s_.v, who_);  // before any write
     const int64_t mask = s_.n * s_.d >= 2 * kBlock ? kParts - 1 : 0;  // parts: kParts (a power of 2) or 1
-    parallel_blocks(mask + 1, threads, 1, [&](int64_t lo, int64_t hi) {
-      for (int64_t part = lo; part < hi; ++part) {
-        for (int64_t q = 0; q < s_.n; ++q) {
-          // the param rows are scattered over the table: ask for one a few positions ahead
-          if (q + kAhead < s_.n) {
-            const int64_t next = index_at(idx, it_, q + kAhead);
-            if ((next & mask) == part) prefetch_row(p + next * s_.d, s_.d);
-          }
-          const int64_t r = index_at(idx, it_, q);
-          if ((r & mask) == part) subtract_row(p + r * s_.d, rows + q * s_.d, lr, s_.d);
+    parallel_for_each(mask + 1, threads, [&](int64_t part) {
+      for (int64_t q = 0; q < s_.n; ++q) {
+        // the param rows are scattered over the table: ask for one a few positions ahead
+        if (q + kAhead < s_.n) {
+          const int64_t next = index_at(idx, it_, q + kAhead);
+          if ((next & mask) == part) prefetch_row(p + next * s_.d, s_.d);
         }
+        const int64_t r = index_at(idx, it_, q);
+        if ((r & mask) == part) subtract_row(p + r * s_.d, rows + q * s_.d, lr, s_.d);
       }
     });
   }

@@ -241,7 +241,6 @@ std::vector<TensorType> infer_gathered_backward(const InferContext& ctx) {
   return {ctx.in(1), {ctx.in(1).dtype, {g.b, g.k, g.d}}};
 }
 
-
 std::unique_ptr<Kernel> lower_gathered(const LowerContext& ctx, bool backward) {
   const size_t ia = backward ? 1 : 0;
   const TensorType &a = ctx.inputs[ia], &t = ctx.inputs[ia + 1], &idx = ctx.inputs[ia + 2];

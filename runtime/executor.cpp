@@ -1,6 +1,7 @@
 #include "runtime/executor.h"
 
 #include "ops/dnnl_util.h"
+#include "ops/parallel.h"
 
 namespace flowgrad::runtime {
 namespace {
@@ -43,7 +44,7 @@ Executor::Executor(std::span<Step> steps, int threads)
 Executor::~Executor() { flow_.wait_for_all(); }
 
 void Executor::run_step(Step& s, int threads) {
-  set_openmp_threads_for_this_thread(std::max(threads, 1));
+  ops::set_openmp_team(std::max(threads, 1));
   ops::KernelArgs args{s.inputs, s.outputs, threads, &this_thread_stream(), step_};
   if (!tracing()) {
     s.kernel->run(args);

@@ -8,6 +8,7 @@
 
 #include "graph/algorithms.h"
 #include "ops/dnnl_util.h"
+#include "ops/parallel.h"
 #include "ops/op_def.h"
 #include "ops/sources.h"
 
@@ -225,7 +226,7 @@ Step lower_step(const graph::Graph& g, const graph::Node& n, const std::vector<i
 void relower_shared_steps(const graph::Graph& g, std::vector<Step>& steps, int budget) {
   for (Step& s : steps) {
     if (!s.big || s.threads == budget) continue;
-    OpenMpThreadsScope team(s.threads);
+    ops::OpenMpTeam team(s.threads);
     const graph::Node& n = g.node(s.node);
     std::vector<graph::TensorType> out_types;
     for (graph::ValueId v : n.outputs) out_types.push_back(g.value(v).type);
@@ -275,7 +276,7 @@ std::unique_ptr<Plan> compile(const graph::Graph& src, const std::vector<FeedSpe
   }
   plan->feed_uses_.resize(feeds.size());
   std::vector<int> step_of(g.id_bound(), -1);
-  OpenMpThreadsScope team(plan->threads_);  // primitives are created for the team they run with
+  ops::OpenMpTeam team(plan->threads_);  // primitives are created for the team they run with
   const std::vector<graph::NodeId> order = schedule(g, needed_by(g, fetches));
   reject_f64(g, order);
   for (graph::NodeId id : order) {

@@ -56,14 +56,4 @@ void ThreadTokens::release(int k) {
   cv_.notify_all();
 }
 
-void set_openmp_threads_for_this_thread(int n) {
-  // omp_set_num_threads sets the calling thread's nthreads-var only; each TBB
-  // worker that calls oneDNN owns its own OpenMP team.
-  if (omp_get_max_threads() != n) omp_set_num_threads(n);
-}
-
-OpenMpThreadsScope::OpenMpThreadsScope(int n) : previous_(omp_get_max_threads()) { set_openmp_threads_for_this_thread(n); }
-
-OpenMpThreadsScope::~OpenMpThreadsScope() { set_openmp_threads_for_this_thread(previous_); }
-
 }  // namespace flowgrad::runtime

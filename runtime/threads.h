@@ -1,6 +1,7 @@
 #pragma once
 // One thread budget for the process, applied to both runtimes: oneTBB (the
-// executor's arena) and OpenMP (oneDNN's primitives). See
+// executor's arena) and OpenMP (oneDNN's primitives; a thread's team size:
+// ops::OpenMpTeam in ops/parallel.h). See
 // docs/architecture.md ("Threads") for the policy and the measurements.
 
 #include <condition_variable>
@@ -26,24 +27,6 @@ class ThreadTokens {
   std::mutex mu_;
   std::condition_variable cv_;
   int free_;
-};
-
-// Sets OpenMP's team size for oneDNN calls made from the calling thread.
-void set_openmp_threads_for_this_thread(int n);
-
-// Sets the calling thread's OpenMP team size until destroyed. oneDNN fixes
-// some primitives' thread count when they are created (gemm-based matmul,
-// layer norm), so the runtime creates each primitive under the team size it
-// will run with.
-class OpenMpThreadsScope {
- public:
-  explicit OpenMpThreadsScope(int n);
-  ~OpenMpThreadsScope();
-  OpenMpThreadsScope(const OpenMpThreadsScope&) = delete;
-  OpenMpThreadsScope& operator=(const OpenMpThreadsScope&) = delete;
-
- private:
-  int previous_;
 };
 
 }  // namespace flowgrad::runtime

@@ -12,6 +12,7 @@
 
 #include "graph/error.h"
 #include "ops/dnnl_util.h"
+#include "ops/parallel.h"
 #include "runtime/threads.h"
 
 namespace flowgrad::tools {
@@ -45,7 +46,7 @@ std::vector<double> sorted_times(const dnnl::primitive& primitive, const std::un
 
 PeakResult measure_matmul_peak(int threads, int64_t size, double seconds) {
   using dnnl::memory;
-  runtime::OpenMpThreadsScope team(threads);  // the primitive is made for the team it runs with
+  ops::OpenMpTeam team(threads);  // the primitive is made for the team it runs with
   const dnnl::engine& engine = ops::cpu_engine();
   memory::desc md({size, size}, memory::data_type::f32, memory::format_tag::ab);
   dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(md, md, md), engine);
@@ -69,7 +70,7 @@ PeakResult measure_matmul_peak(int threads, int64_t size, double seconds) {
 
 double measure_memory_bandwidth(int threads, double seconds) {
   using dnnl::memory;
-  runtime::OpenMpThreadsScope team(threads);
+  ops::OpenMpTeam team(threads);
   const dnnl::engine& engine = ops::cpu_engine();
   constexpr int64_t kFloats = int64_t{32} << 20;  // 128 MiB per operand: far beyond the caches
   memory::desc md({kFloats}, memory::data_type::f32, memory::format_tag::a);
